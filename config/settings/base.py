@@ -1,0 +1,201 @@
+"""Settings shared by every environment. Everything that differs between machines is read from
+the environment (django-environ); with nothing set, the embedded services are used."""
+
+from pathlib import Path
+
+import environ
+
+from config import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-insecure-change-me")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+BASE_DOMAIN = env.str("LODESTAR_BASE_DOMAIN", default="localhost")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
+DATA_DIR = embedded.data_dir()
+
+# --- apps: django-tenants splits them between the public schema and each workspace schema ----
+SHARED_APPS = [
+    "django_tenants",
+    "crm.tenancy",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "django_celery_beat",
+    "channels",
+    "crm.team",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.admin",
+    "crm.team",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
+
+TENANT_MODEL = "tenancy.Workspace"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# New workspaces are cloned from this migrated schema instead of migrating each one.
+TENANT_BASE_SCHEMA = "_workspace_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+MIDDLEWARE = [
+    "crm.tenancy.middleware.RequestIdMiddleware",
+    "crm.tenancy.middleware.WorkspaceMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "crm.tenancy.context_processors.workspace",
+            ],
+        },
+    },
+]
+
+ASGI_APPLICATION = "config.asgi.application"
+
+# --- database -------------------------------------------------------------------------------
+DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.start_postgres()
+
+
+def _database_config(url: str) -> dict:
+    config = environ.Env.db_url_config(url)
+    socket_dir = config.get("OPTIONS", {}).pop("host", None)
+    if socket_dir:  # pgserver's URL names its Unix socket directory as ?host=
+        config["HOST"] = socket_dir
+    config["ENGINE"] = "django_tenants.postgresql_backend"
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    return config
+
+
+DATABASES = {"default": _database_config(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- redis: cache, channel layer, celery broker ------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="") or embedded.start_redis().url
+# Every key and channel-layer group this deployment writes starts with this, so two
+# deployments (or a test run beside a running demo) can share one Redis.
+REDIS_PREFIX = env.str("LODESTAR_REDIS_PREFIX", default="lodestar")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_PREFIX,
+        # Cache keys carry the schema so one workspace never reads another's entries.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": REDIS_PREFIX},
+    }
+}
+
+CELERY_BROKER_URL = embedded.celery_broker_url(REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+# The platform heartbeat: beat fans it out to every active workspace; /healthz reads its marks.
+HEARTBEAT_INTERVAL_SECONDS = env.int("LODESTAR_HEARTBEAT_INTERVAL", default=30)
+HEARTBEAT_STALE_AFTER_SECONDS = env.int("LODESTAR_HEARTBEAT_STALE_AFTER", default=120)
+
+# --- auth ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "team.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+
+# --- email: offline default writes each message to a file under .data/mail/ ----------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Lodestar <no-reply@{BASE_DOMAIN}>")
+
+# --- i18n / time ------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- static & media: media is stored per workspace (django-tenants' storage) -----------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- logging: every line carries the workspace schema and the request (or task) id ------------
+LOG_LEVEL = env.str("LODESTAR_LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "crm.tenancy.logging.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s [%(schema)s] [%(request_id)s] "
+            "%(name)s: %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "plain"}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery": {"level": LOG_LEVEL},
+        "pgserver": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,15 @@
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WHITENOISE_USE_FINDERS = True
+# Concurrent runs on one database and Redis server (two developers, or CI beside a session)
+# each get their own test database and their own Redis key space.
+_RUN = env.str("TEST_DB_SUFFIX", default="")
+DATABASES["default"]["TEST"] = {"NAME": f"test_lodestar{_RUN}"}
+REDIS_PREFIX = f"lodestar-test{_RUN}"
+CACHES["default"]["KEY_PREFIX"] = REDIS_PREFIX  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = REDIS_PREFIX  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

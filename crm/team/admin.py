@@ -1,0 +1,72 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
+
+from crm.tenancy.admin_sites import platform_admin, workspace_admin
+
+from .models import Role, User
+from .services import user_create, user_set_role
+
+
+class UserAddForm(forms.ModelForm):
+    password = forms.CharField(
+        widget=forms.PasswordInput, required=False,
+        help_text="Leave empty to have them set one through 'Forgot password'.",
+    )  # fmt: skip
+
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "role")
+
+
+class UserChangeForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "role", "is_active")
+
+
+class UserAdmin(admin.ModelAdmin):
+    list_display = ("email", "full_name", "role", "is_active", "last_login", "date_joined")
+    list_filter = ("role", "is_active")
+    search_fields = ("email", "full_name")
+    ordering = ("email",)
+    readonly_fields = ("last_login", "date_joined")
+    change_password_form = AdminPasswordChangeForm
+
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+        kwargs["form"] = UserAddForm if obj is None else UserChangeForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is None:
+            return ("email", "full_name", "role", "password")
+        return ("email", "full_name", "role", "is_active", "last_login", "date_joined")
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        if not change:
+            created = user_create(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data.get("password") or None,
+                full_name=form.cleaned_data.get("full_name", ""),
+                role=form.cleaned_data["role"],
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+            return
+        obj.save(update_fields=["email", "full_name", "is_active"])
+        if "role" in form.changed_data:
+            user_set_role(user=obj, role=form.cleaned_data["role"])
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # A manager may not edit an admin (which could lock the workspace's owner out).
+        if obj is not None and obj.role == Role.ADMIN and request.user.role != Role.ADMIN:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+workspace_admin.register(User, UserAdmin)
+workspace_admin.register(Group, GroupAdmin)
+platform_admin.register(User, UserAdmin)

@@ -1,0 +1,19 @@
+"""What each role may do, as Django permissions. Later apps add their labels here.
+
+Admins: everything in their workspace. Managers: every CRM record and the team's accounts, but
+not the role groups themselves. Reps: no admin access; they work in the rep UI, whose views
+check ownership rather than model permissions.
+"""
+
+from .models import Role
+
+# App labels whose every model a manager may view, add, change and delete.
+MANAGER_APP_LABELS: tuple[str, ...] = ()
+# Individual permissions a manager has outside those apps ("app_label.codename").
+MANAGER_EXTRA_PERMISSIONS: tuple[str, ...] = (
+    "team.view_user",
+    "team.add_user",
+    "team.change_user",
+)
+STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+GROUP_NAMES = {Role.ADMIN: "Admins", Role.MANAGER: "Managers", Role.REP: "Sales reps"}

@@ -1,0 +1,80 @@
+"""Writes for team members and their roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+
+from . import roles
+from .models import Role, User
+
+
+def _permissions_for(role: str) -> list[Permission]:
+    if role == Role.ADMIN:
+        return list(Permission.objects.all())
+    if role == Role.MANAGER:
+        extra = Q()
+        for dotted in roles.MANAGER_EXTRA_PERMISSIONS:
+            app_label, codename = dotted.split(".", 1)
+            extra |= Q(content_type__app_label=app_label, codename=codename)
+        by_app = Q(content_type__app_label__in=roles.MANAGER_APP_LABELS)
+        return list(Permission.objects.filter(by_app | extra))
+    return []
+
+
+@transaction.atomic
+def role_groups_sync() -> dict[str, Group]:
+    """Create or refresh one group per role in the current schema; idempotent."""
+    groups = {}
+    for role, group_name in roles.GROUP_NAMES.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.set(_permissions_for(role))
+        groups[role] = group
+    return groups
+
+
+def user_set_role(*, user: User, role: str) -> User:
+    """Role decides admin access (is_staff) and group membership; nothing else sets them."""
+    if role not in Role.values:
+        raise ValidationError({"role": f'Unknown role "{role}".'})
+    group_names = roles.GROUP_NAMES
+    user.role = role
+    user.is_staff = role in roles.STAFF_ROLES
+    user.save(update_fields=["role", "is_staff"])
+    user.groups.remove(*Group.objects.filter(name__in=group_names.values()))
+    group, _ = Group.objects.get_or_create(name=group_names[Role(role)])
+    if not group.permissions.exists() and role != Role.REP:
+        group = role_groups_sync()[role]
+    user.groups.add(group)
+    return user
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    role: str = Role.REP,
+    full_name: str = "",
+    is_active: bool = True,
+) -> User:
+    """Create a team member in the current schema. No password means they must reset one."""
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": "Enter a valid email address."}) from exc
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} already has an account here."})
+    user = User(email=email, full_name=full_name.strip(), is_active=is_active)
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user_set_role(user=user, role=role)
