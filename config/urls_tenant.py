@@ -1,13 +1,21 @@
 """URLs of a workspace's domain: the team's sign-in, the app and the managers' admin."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from crm.team import views as team_views
+from crm.team.forms import TeamPasswordResetForm
 from crm.tenancy import views as tenancy_views
 from crm.tenancy.admin_sites import workspace_admin
 
 urlpatterns = [
     path("", team_views.home, name="home"),
+    # Before Django's auth URLs: invited members (no password yet) must be able to reset.
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=TeamPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", tenancy_views.healthz, name="healthz"),
     path("admin/", workspace_admin.urls),

@@ -3,15 +3,29 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest
 
 from crm.tenancy.admin_sites import platform_admin, workspace_admin
 
 from .models import Role, User
+from .roles import roles_grantable_by
+from .selectors import user_email_taken
 from .services import user_create, user_set_role
 
 
-class UserAddForm(forms.ModelForm):
+class _UserFormBase(forms.ModelForm):
+    """Checks the service would refuse, done here so the admin shows them on the field instead
+    of failing in save_model with a server error."""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if user_email_taken(email=email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(f"{email} already has an account here.")
+        return email
+
+
+class UserAddForm(_UserFormBase):
     password = forms.CharField(
         widget=forms.PasswordInput, required=False,
         help_text="Leave empty to have them set one through 'Forgot password'.",
@@ -21,8 +35,18 @@ class UserAddForm(forms.ModelForm):
         model = User
         fields = ("email", "full_name", "role")
 
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password") or ""
+        if password:  # same validators, with the same user attributes, as user_create
+            candidate = User(
+                email=self.cleaned_data.get("email", ""),
+                full_name=self.cleaned_data.get("full_name", ""),
+            )
+            validate_password(password, candidate)
+        return password
 
-class UserChangeForm(forms.ModelForm):
+
+class UserChangeForm(_UserFormBase):
     class Meta:
         model = User
         fields = ("email", "full_name", "role", "is_active")
@@ -40,6 +64,12 @@ class UserAdmin(admin.ModelAdmin):
         kwargs["form"] = UserAddForm if obj is None else UserChangeForm
         return super().get_form(request, obj, **kwargs)
 
+    def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "role":  # offer only the roles this person may hand out
+            allowed = roles_grantable_by(request.user.role)
+            kwargs["choices"] = [(role.value, role.label) for role in Role if role in allowed]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def get_fields(self, request: HttpRequest, obj=None):
         if obj is None:
             return ("email", "full_name", "role", "password")
@@ -52,13 +82,14 @@ class UserAdmin(admin.ModelAdmin):
                 password=form.cleaned_data.get("password") or None,
                 full_name=form.cleaned_data.get("full_name", ""),
                 role=form.cleaned_data["role"],
+                by=request.user,
             )
             obj.pk = created.pk
             obj._state.adding = False
             return
         obj.save(update_fields=["email", "full_name", "is_active"])
         if "role" in form.changed_data:
-            user_set_role(user=obj, role=form.cleaned_data["role"])
+            user_set_role(user=obj, role=form.cleaned_data["role"], by=request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # A manager may not edit an admin (which could lock the workspace's owner out).

@@ -16,4 +16,15 @@ MANAGER_EXTRA_PERMISSIONS: tuple[str, ...] = (
     "team.change_user",
 )
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+# Which roles a member of each role may hand out. A manager granting "admin" could make an
+# account with every permission, so only admins make admins; reps hand out nothing.
+GRANTABLE_ROLES = {
+    Role.ADMIN: (Role.ADMIN, Role.MANAGER, Role.REP),
+    Role.MANAGER: (Role.MANAGER, Role.REP),
+    Role.REP: (),
+}
 GROUP_NAMES = {Role.ADMIN: "Admins", Role.MANAGER: "Managers", Role.REP: "Sales reps"}
+
+
+def roles_grantable_by(role: str) -> tuple[Role, ...]:
+    return GRANTABLE_ROLES.get(role, ())

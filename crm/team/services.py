@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from . import roles
 from .models import Role, User
+from .selectors import user_email_taken
 
 
 def _permissions_for(role: str) -> list[Permission]:
@@ -37,10 +38,18 @@ def role_groups_sync() -> dict[str, Group]:
     return groups
 
 
-def user_set_role(*, user: User, role: str) -> User:
+def _check_may_grant(*, by: User | None, role: str) -> None:
+    # `by` is the person acting (from a request); None means trusted code (provisioning, CLI).
+    if by is not None and role not in roles.roles_grantable_by(by.role):
+        raise ValidationError({"role": f'You cannot give the role "{Role(role).label}".'})
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: str, by: User | None = None) -> User:
     """Role decides admin access (is_staff) and group membership; nothing else sets them."""
     if role not in Role.values:
         raise ValidationError({"role": f'Unknown role "{role}".'})
+    _check_may_grant(by=by, role=role)
     group_names = roles.GROUP_NAMES
     user.role = role
     user.is_staff = role in roles.STAFF_ROLES
@@ -61,14 +70,18 @@ def user_create(
     role: str = Role.REP,
     full_name: str = "",
     is_active: bool = True,
+    by: User | None = None,
 ) -> User:
     """Create a team member in the current schema. No password means they must reset one."""
+    if role not in Role.values:
+        raise ValidationError({"role": f'Unknown role "{role}".'})
+    _check_may_grant(by=by, role=role)
     email = email.strip().lower()
     try:
         validate_email(email)
     except ValidationError as exc:
         raise ValidationError({"email": "Enter a valid email address."}) from exc
-    if User.objects.filter(email__iexact=email).exists():
+    if user_email_taken(email=email):
         raise ValidationError({"email": f"{email} already has an account here."})
     user = User(email=email, full_name=full_name.strip(), is_active=is_active)
     if password:

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 
 from .validation import SLUG_MAX_LENGTH
@@ -22,8 +23,13 @@ class SignupForm(forms.Form):
         if password and password != cleaned.get("password_confirm"):
             self.add_error("password_confirm", "The two passwords differ.")
         elif password:
+            # With the owner's email and name, as the service will: a password that repeats
+            # them must be refused here, next to the field, not later as a general error.
+            owner = get_user_model()(
+                email=cleaned.get("owner_email") or "", full_name=cleaned.get("owner_name") or ""
+            )
             try:
-                validate_password(password)
+                validate_password(password, owner)
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned

@@ -38,6 +38,9 @@ class WorkspaceMiddleware(TenantMainMiddleware):
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         current_schema.set(None)
+        # A host outside ALLOWED_HOSTS is a bad request (400). django-tenants would swallow the
+        # DisallowedHost and answer a bare 404; raising here lets Django answer 400 and log it.
+        request.get_host()
         response = super().process_request(request)
         if response is not None:
             return response

@@ -1,4 +1,5 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -6,6 +7,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .forms import SignupForm
 from .health import health_report
 from .services import WorkspaceError, workspace_create
+
+# The service names its inputs; the form calls two of them differently.
+_FORM_FIELD_FOR = {"owner_password": "password"}
+
+
+def _login_url_on(request: HttpRequest, domain: str) -> str:
+    """The new workspace's sign-in page, on the same scheme and port the visitor used.
+
+    The port comes from the Host header the browser sent, not from SERVER_PORT: behind a proxy
+    the app listens on a port (8000) that the visitor never sees.
+    """
+    _host, port = split_domain_port(request.get_host())
+    host = f"{domain}:{port}" if port and port not in ("80", "443") else domain
+    scheme = "https" if request.is_secure() else "http"
+    return f"{scheme}://{host}/accounts/login/?created=1"
 
 
 @require_GET
@@ -27,12 +43,10 @@ def signup(request: HttpRequest) -> HttpResponse:
                 owner_name=data["owner_name"],
             )
         except WorkspaceError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            field = _FORM_FIELD_FOR.get(exc.field or "", exc.field)
+            form.add_error(field if field in form.fields else None, str(exc))
         else:
-            port = request.get_port()
-            host = provisioned.domain.domain + ("" if port in ("80", "443") else f":{port}")
-            scheme = "https" if request.is_secure() else "http"
-            return HttpResponseRedirect(f"{scheme}://{host}/accounts/login/?created=1")
+            return HttpResponseRedirect(_login_url_on(request, provisioned.domain.domain))
     status = 400 if request.method == "POST" else 200
     return render(request, "tenancy/signup.html", {"form": form}, status=status)
 
