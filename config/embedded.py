@@ -42,8 +42,15 @@ def _fix_hint(var: str) -> str:
 
 
 def _check_disk(path: Path, service: str, var: str) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(path).free
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(path).free
+    except OSError as exc:
+        raise EmbeddedServiceError(
+            f"Cannot start the embedded {service}: its data directory {path} is not usable "
+            f"({exc.strerror or exc}). Set LODESTAR_DATA_DIR to a writable directory.\n"
+            + _fix_hint(var)
+        ) from exc
     if free < MIN_FREE_DISK_BYTES:
         raise EmbeddedServiceError(
             f"Cannot start the embedded {service}: only {free // (1024 * 1024)} MiB free on the "
