@@ -92,7 +92,7 @@ def test_demo_starts_everything_and_ctrl_c_stops_it(scratch_database_url, tmp_pa
             lambda: _get(port, f"acme.localhost:{port}", "/accounts/login/")[0] == 200,
             timeout=STARTUP_TIMEOUT_S, process=launcher, what="the acme login page",
         )  # fmt: skip
-        status, body = _get(port, f"acme.localhost:{port}", "/accounts/login/")
+        _, body = _get(port, f"acme.localhost:{port}", "/accounts/login/")
         assert "Sign in to Acme Roofing" in body
         assert _get(port, f"localhost:{port}", "/")[1].count("Create your workspace") >= 1
         _wait_for(
@@ -103,7 +103,7 @@ def test_demo_starts_everything_and_ctrl_c_stops_it(scratch_database_url, tmp_pa
         assert len(children) >= 3  # web, worker (+ its pool), beat
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(timeout=30) == 0
-        gone, alive = psutil.wait_procs(children, timeout=10)
+        _, alive = psutil.wait_procs(children, timeout=10)
         assert not alive, f"left running: {[p.cmdline() for p in alive]}"
     finally:
         if launcher.poll() is None:
