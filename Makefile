@@ -1,0 +1,47 @@
+# Lodestar: `make demo` runs the whole product, `make test` runs the tests.
+# Both create .venv and install what they need; nothing else is required but Python 3.11+.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench lint format clean-data help
+
+help:
+	@echo "make demo   - start web + worker + beat on embedded PostgreSQL/Redis with a demo workspace"
+	@echo "make test   - run the test suite"
+	@echo "make bench  - run the benchmarks (JSON figures in benchmarks/results/)"
+	@echo "make lint   - ruff check + format check"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Lodestar needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/python -m config.launcher --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@mkdir -p benchmarks/results
+	@set -e; for script in benchmarks/[!_]*.py; do \
+		echo "== $$script"; $(BIN)/python $$script; \
+	done
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean-data:
+	@echo "This deletes every workspace in the embedded database under .data/."
+	rm -rf .data
