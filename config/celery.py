@@ -23,16 +23,30 @@ def _use_django_logging(**_kwargs) -> None:
     logging.config.dictConfig(settings.LOGGING)
 
 
+# The token that restores the caller's request id, kept on the task's own request. A task can
+# run inside another context (eagerly inside a web request, or inside another task): putting
+# back what was there, instead of clearing it, keeps the caller's later log lines labelled.
+_TOKEN_ATTR = "lodestar_request_id_token"
+
+
 @task_prerun.connect
-def _bind_task_id(task_id=None, **_kwargs) -> None:
+def _bind_task_id(task_id=None, task=None, **_kwargs) -> None:
     from crm.tenancy.context import current_request_id
 
-    current_request_id.set(task_id)
+    token = current_request_id.set(task_id)
+    if task is not None:
+        setattr(task.request, _TOKEN_ATTR, token)
 
 
 @task_postrun.connect
-def _unbind_task_id(**_kwargs) -> None:
-    from crm.tenancy.context import current_request_id, current_schema
+def _unbind_task_id(task=None, **_kwargs) -> None:
+    from crm.tenancy.context import current_request_id
 
-    current_request_id.set(None)
-    current_schema.set(None)
+    token = getattr(task.request, _TOKEN_ATTR, None) if task is not None else None
+    if token is None:
+        current_request_id.set(None)
+        return
+    try:
+        current_request_id.reset(token)
+    except ValueError:  # set in another context (should not happen): fail towards "no id"
+        current_request_id.set(None)

@@ -254,8 +254,23 @@ def _redis_spawn(directory: Path, socket: Path, pidfile: Path) -> None:
 
 
 def celery_broker_url(redis_url: str) -> str:
-    """kombu spells a Unix socket `redis+socket://`; redis-py spells it `unix://`."""
-    if redis_url.startswith("unix://"):
-        path, _, query = redis_url.removeprefix("unix://").partition("?")
-        return f"redis+socket://{path}" + (f"?{query}" if query else "")
-    return redis_url
+    """kombu spells a Unix socket `redis+socket://`; redis-py spells it `unix://`.
+
+    They read the query differently too: redis-py takes the database from `?db=` and may take
+    the password from `?password=`; kombu ignores both (it would silently use database 0) and
+    wants `?virtual_host=` and the password in the user info.
+    """
+    if not redis_url.startswith("unix://"):
+        return redis_url
+    from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+    parts = urlsplit(redis_url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    userinfo = parts.netloc  # a socket URL has no host: whatever is here is "user:password@"
+    username, password = query.pop("username", ""), query.pop("password", "")
+    if not userinfo and (username or password):
+        userinfo = quote(username, safe="") + (f":{quote(password, safe='')}" if password else "")
+        userinfo += "@"
+    if "db" in query:
+        query["virtual_host"] = query.pop("db")
+    return f"redis+socket://{userinfo}{parts.path}" + (f"?{urlencode(query)}" if query else "")

@@ -63,6 +63,13 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[dict[str, Wo
                 ).workspace  # fmt: skip
             made[slug] = WorkspaceFixture(workspace=workspace, owner_email=f"owner@{slug}.test")
     yield made
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        # Threads of websocket and worker tests keep their own connections open; end them so
+        # pytest-django can drop the test database.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture

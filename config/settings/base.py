@@ -123,6 +123,9 @@ CHANNEL_LAYERS = {
 }
 
 CELERY_BROKER_URL = embedded.celery_broker_url(REDIS_URL)
+# The broker's keys (queues, bindings, unacked messages, control fan-out) carry the prefix too:
+# otherwise a test run beside a running demo hands its messages to the demo's worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:"}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -12,4 +12,5 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_lodestar{_RUN}"}
 REDIS_PREFIX = f"lodestar-test{_RUN}"
 CACHES["default"]["KEY_PREFIX"] = REDIS_PREFIX  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = REDIS_PREFIX  # noqa: F405
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:"}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -66,7 +66,7 @@ class UserAdmin(admin.ModelAdmin):
 
     def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "role":  # offer only the roles this person may hand out
-            allowed = roles_grantable_by(request.user.role)
+            allowed = roles_grantable_by(request.user)
             kwargs["choices"] = [(role.value, role.label) for role in Role if role in allowed]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
@@ -93,7 +93,11 @@ class UserAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # A manager may not edit an admin (which could lock the workspace's owner out).
-        if obj is not None and obj.role == Role.ADMIN and request.user.role != Role.ADMIN:
+        if (
+            obj is not None
+            and obj.role == Role.ADMIN
+            and Role.ADMIN not in roles_grantable_by(request.user)
+        ):
             return False
         return super().has_change_permission(request, obj)
 

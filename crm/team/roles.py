@@ -5,7 +5,7 @@ not the role groups themselves. Reps: no admin access; they work in the rep UI, 
 check ownership rather than model permissions.
 """
 
-from .models import Role
+from .models import Role, User
 
 # App labels whose every model a manager may view, add, change and delete.
 MANAGER_APP_LABELS: tuple[str, ...] = ()
@@ -26,5 +26,8 @@ GRANTABLE_ROLES = {
 GROUP_NAMES = {Role.ADMIN: "Admins", Role.MANAGER: "Managers", Role.REP: "Sales reps"}
 
 
-def roles_grantable_by(role: str) -> tuple[Role, ...]:
-    return GRANTABLE_ROLES.get(role, ())
+def roles_grantable_by(user: User) -> tuple[Role, ...]:
+    """The roles `user` may give others (superusers, e.g. platform operators: all of them)."""
+    if user.is_superuser:
+        return tuple(Role)
+    return GRANTABLE_ROLES.get(user.role, ())

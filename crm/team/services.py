@@ -40,7 +40,7 @@ def role_groups_sync() -> dict[str, Group]:
 
 def _check_may_grant(*, by: User | None, role: str) -> None:
     # `by` is the person acting (from a request); None means trusted code (provisioning, CLI).
-    if by is not None and role not in roles.roles_grantable_by(by.role):
+    if by is not None and role not in roles.roles_grantable_by(by):
         raise ValidationError({"role": f'You cannot give the role "{Role(role).label}".'})
 
 

@@ -8,9 +8,11 @@ the wrong schema would read or write another workspace's data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task
+from celery.signals import task_postrun
 from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -36,7 +38,9 @@ class TenantTask(Task):
                     link_error=None, shadow=None, **options) -> Any:  # fmt: skip
         headers = dict(options.pop("headers", None) or {})
         headers.setdefault(SCHEMA_HEADER, _caller_schema())
-        if not headers[SCHEMA_HEADER]:
+        # An explicit header naming the public schema would only be refused by the worker;
+        # fail here, where the caller can still see why.
+        if headers[SCHEMA_HEADER] in (None, "", settings.PUBLIC_SCHEMA_NAME):
             raise MissingTenantError(
                 f"{self.name} must be sent from inside a workspace (schema_context)."
             )
@@ -48,7 +52,8 @@ class TenantTask(Task):
         headers = getattr(self.request, "headers", None) or {}
         return headers.get(SCHEMA_HEADER) or getattr(self.request, SCHEMA_HEADER, None)
 
-    def __call__(self, *args, **kwargs) -> Any:
+    def _workspace_schema(self) -> str:
+        """The schema this run may use, from the message alone; refuses anything else."""
         from .selectors import workspace_get_by_schema
 
         schema = self._schema_from_request()
@@ -58,12 +63,47 @@ class TenantTask(Task):
             workspace = workspace_get_by_schema(schema_name=schema)
         if workspace is None or not workspace.is_active:
             raise MissingTenantError(f"{self.name} refused: workspace {schema} is not active.")
-        token = current_schema.set(schema)
-        try:
-            with schema_context(schema):
+        return schema
+
+    def __call__(self, *args, **kwargs) -> Any:
+        leave = _enter_schema(self._workspace_schema())
+        if self.request.called_directly:  # no tracer around us, so no task_postrun either
+            try:
                 return super().__call__(*args, **kwargs)
+            finally:
+                leave()
+        # Celery sends a task's link callbacks and the next step of its chain after the body
+        # has returned; they must be sent from this workspace too. So the schema is left at
+        # task_postrun, which the tracer sends once all of that is done.
+        setattr(self.request, _LEAVE_ATTR, leave)
+        return super().__call__(*args, **kwargs)
+
+
+_LEAVE_ATTR = "lodestar_leave_schema"
+
+
+def _enter_schema(schema: str) -> Callable[[], None]:
+    """Switch the connection (and the log context) to `schema`; returns how to switch back."""
+    token = current_schema.set(schema)
+    switch = schema_context(schema)
+    switch.__enter__()
+
+    def leave() -> None:
+        try:
+            switch.__exit__(None, None, None)
         finally:
             current_schema.reset(token)
+
+    return leave
+
+
+@task_postrun.connect(dispatch_uid="tenancy.leave_task_schema")
+def _leave_task_schema(task: Task | None = None, **_kwargs: Any) -> None:
+    request = getattr(task, "request", None)
+    leave = getattr(request, _LEAVE_ATTR, None)
+    if leave is not None:
+        setattr(request, _LEAVE_ATTR, None)
+        leave()
 
 
 class PlatformTask(Task):

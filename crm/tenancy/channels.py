@@ -3,13 +3,15 @@ that workspace's schema, and fail closed (close code 1008, policy violation) oth
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
 from importlib import import_module
+from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port
 from django.utils.crypto import constant_time_compare
 from django_tenants.utils import schema_context
 
@@ -24,6 +26,29 @@ def _header(scope: dict, name: bytes) -> str:
         if key.lower() == name:
             return value.decode("latin-1")
     return ""
+
+
+def _origin_matches_host(origin: str, host: str) -> bool:
+    """The page that opens the socket must be on the workspace's own host.
+
+    AllowedHostsOriginValidator accepts any `*.BASE_DOMAIN` origin, but every workspace is a
+    subdomain of it and browsers count them as one site, sending alpha's session cookie along
+    with a socket that a page on beta opens. Without this check beta's page could read alpha's
+    feed.
+    """
+    try:
+        parsed = urlsplit(origin)
+    except ValueError:
+        return False
+    default_port = {"http": "80", "https": "443"}.get(parsed.scheme)
+    if default_port is None or not parsed.netloc or not host:
+        return False
+    origin_host, origin_port = split_domain_port(parsed.netloc)
+    host_name, host_port = split_domain_port(host)
+    return bool(origin_host) and (origin_host, origin_port or default_port) == (
+        host_name,
+        host_port or default_port,
+    )
 
 
 def _user_from_session(session_key: str):
@@ -65,16 +90,20 @@ async def reject(send, receive) -> None:
 
 
 class WorkspaceWebsocketMiddleware:
-    """Puts `workspace` and `user` in the scope; refuses unknown hosts and anonymous users."""
+    """Puts `workspace` and `user` in the scope; refuses foreign origins, unknown hosts and
+    anonymous users."""
 
     def __init__(self, inner):
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
-        cookies = SimpleCookie()
-        cookies.load(_header(scope, b"cookie"))
-        morsel = cookies.get(settings.SESSION_COOKIE_NAME)
-        workspace, user = await _resolve(_header(scope, b"host"), morsel.value if morsel else "")
+        host = _header(scope, b"host")
+        if not _origin_matches_host(_header(scope, b"origin"), host):
+            return await reject(send, receive)
+        # Django's lenient parser, as for HTTP requests: http.cookies.SimpleCookie drops every
+        # cookie when one of them (say a JSON consent cookie on the parent domain) is unusual.
+        session_key = parse_cookie(_header(scope, b"cookie")).get(settings.SESSION_COOKIE_NAME, "")
+        workspace, user = await _resolve(host, session_key)
         if workspace is None or not user.is_authenticated:
             return await reject(send, receive)
         token = current_schema.set(workspace.schema_name)

@@ -12,10 +12,19 @@ def _connection_schema() -> str | None:
         return None
 
 
+def _request_schema(request: object) -> str | None:
+    return getattr(getattr(request, "tenant", None), "schema_name", None)
+
+
 class ContextFilter(logging.Filter):
     """Adds `schema` and `request_id` to every record so each line says whose work it was."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.schema = current_schema.get() or _connection_schema() or "-"
-        record.request_id = current_request_id.get() or "-"
+        # Django logs 4xx responses ("Not Found: /x") after the middleware chain has returned and
+        # the request's context is gone; those records carry the request itself instead.
+        request = getattr(record, "request", None)
+        record.schema = (
+            current_schema.get() or _request_schema(request) or _connection_schema() or "-"
+        )
+        record.request_id = current_request_id.get() or getattr(request, "request_id", None) or "-"
         return True

@@ -49,3 +49,9 @@ class WorkspaceMiddleware(TenantMainMiddleware):
         if not workspace.is_active and not request.path.startswith(SUSPENSION_EXEMPT_PREFIXES):
             return render(request, "tenancy/suspended.html", {"workspace": workspace}, status=403)
         return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        # The workspace labels log lines only while its request runs: a WSGI thread keeps its
+        # context between requests. (Django's own 4xx lines come later; they carry the request.)
+        current_schema.set(None)
+        return response

@@ -6,11 +6,17 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 def schedules_sync() -> list[PeriodicTask]:
     """Create or update each platform periodic task; idempotent, safe on every migrate."""
-    every, _ = IntervalSchedule.objects.get_or_create(
-        every=settings.HEARTBEAT_INTERVAL_SECONDS, period=IntervalSchedule.SECONDS
-    )
+    every = _interval(seconds=settings.HEARTBEAT_INTERVAL_SECONDS)
     heartbeat, _ = PeriodicTask.objects.update_or_create(
         name="Platform heartbeat (fans out to every workspace)",
         defaults={"task": "tenancy.platform_heartbeat", "interval": every, "enabled": True},
     )
     return [heartbeat]
+
+
+def _interval(*, seconds: int) -> IntervalSchedule:
+    # Not get_or_create: intervals have no unique constraint, and a duplicate added in the admin
+    # would make it raise MultipleObjectsReturned on every migrate.
+    match = {"every": seconds, "period": IntervalSchedule.SECONDS}
+    existing = IntervalSchedule.objects.filter(**match).order_by("pk").first()
+    return existing or IntervalSchedule.objects.create(**match)

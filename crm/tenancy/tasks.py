@@ -1,5 +1,6 @@
 import logging
 
+import redis
 from celery import shared_task
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -23,8 +24,12 @@ def platform_heartbeat() -> int:
     return len(schemas)
 
 
+# redis-py's ConnectionError is not the built-in one: name both, or a Redis blip is not retried.
+_TRANSIENT = (ConnectionError, redis.ConnectionError, redis.TimeoutError)
+
+
 @shared_task(base=TenantTask, name="tenancy.workspace_heartbeat", ignore_result=True,
-             autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)  # fmt: skip
+             autoretry_for=_TRANSIENT, retry_backoff=True, max_retries=3)  # fmt: skip
 def workspace_heartbeat() -> str:
     """Runs inside one workspace's schema; proves its jobs reach the worker."""
     heartbeat_mark_workspace(schema_name=connection.schema_name)

@@ -33,7 +33,9 @@ from . import tasks as test_tasks
 # the rows of the session-wide `alpha`/`beta` workspaces (and the public site's own row and
 # domain) vanish, while their schemas stay. Every later test using them would then 404. The
 # flush runs in pytest-django's fixture teardown, after any fixture of ours has finished, so
-# the rows are put back by a teardown hook that runs once all fixtures are done.
+# the rows are put back by a teardown hook that runs once all fixtures are done. (Content types,
+# permissions and the beat schedule come back by themselves: the flush re-emits post_migrate.)
+# The flush never touches workspace schemas, so these tests only read there.
 
 _RESTORE_PUBLIC_ROWS = pytest.StashKey[Callable[[], None]]()
 
@@ -137,6 +139,7 @@ class Outcome:
     state: str
     retval: Any
     schema_header: str | None
+    thread: str
 
 
 @dataclass
@@ -150,7 +153,14 @@ class TaskOutcomes:
         headers = getattr(task.request, "headers", None) or {}
         with self._changed:
             self.done.append(
-                Outcome(task_id, task.name, state, retval, headers.get("lodestar_schema"))
+                Outcome(
+                    task_id,
+                    task.name,
+                    state,
+                    retval,
+                    headers.get("lodestar_schema"),
+                    threading.current_thread().name,
+                )
             )
             self._changed.notify_all()
 

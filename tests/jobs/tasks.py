@@ -9,6 +9,7 @@ from celery import shared_task
 from django.db import connection
 
 from crm.team.models import User
+from crm.tenancy.celery import PlatformTask
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +42,14 @@ def fails_once(self) -> dict[str, object]:
     if self.request.retries == 0:
         raise ConnectionError("transient")
     return {"schema": connection.schema_name, "retries": self.request.retries}
+
+
+@shared_task(name="tests.jobs.platform_whereami", base=PlatformTask)
+def platform_whereami() -> str:
+    return connection.schema_name
+
+
+@shared_task(name="tests.jobs.boom")
+def boom() -> None:
+    BODY_RUNS.append(connection.schema_name)
+    raise ValueError("boom")

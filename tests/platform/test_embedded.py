@@ -63,7 +63,9 @@ def test_long_data_dir_gets_a_short_redis_socket(tmp_path):
 
 def test_celery_broker_url_speaks_kombu():
     assert embedded.celery_broker_url("unix:///d/r.sock") == "redis+socket:///d/r.sock"
-    assert embedded.celery_broker_url("unix:///d/r.sock?db=2") == "redis+socket:///d/r.sock?db=2"
+    assert embedded.celery_broker_url("unix:///d/r.sock?db=2") == (
+        "redis+socket:///d/r.sock?virtual_host=2"
+    )
     assert embedded.celery_broker_url("redis://h:6379/0") == "redis://h:6379/0"
 
 

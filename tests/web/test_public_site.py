@@ -224,3 +224,61 @@ def test_workspace_session_does_not_open_operators_admin(alpha):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert re.match(r"^/admin/login/", response["Location"])
+
+
+def test_operator_opens_a_workspace_change_page(operator, alpha):
+    client = _operator_client(operator)
+    response = client.get(f"/admin/tenancy/workspace/{alpha.workspace.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "alpha.localhost" in html  # the domain inline
+    assert 'name="status"' not in html  # status changes only through the actions
+
+
+def test_operator_edits_a_workspace_name(operator, alpha):
+    client = _operator_client(operator)
+    path = f"/admin/tenancy/workspace/{alpha.workspace.pk}/change/"
+    domain = alpha.workspace.domains.get()
+    response = client.post(
+        path,
+        {
+            "name": "Alpha Renamed",
+            "timezone": "UTC",
+            "locale": "en-us",
+            "plan": Workspace.Plan.TEAM,
+            "suspended_reason": "",
+            "domains-TOTAL_FORMS": "1",
+            "domains-INITIAL_FORMS": "1",
+            "domains-MIN_NUM_FORMS": "0",
+            "domains-MAX_NUM_FORMS": "1000",
+            "domains-0-id": str(domain.pk),
+            "domains-0-tenant": str(alpha.workspace.pk),
+            "domains-0-domain": domain.domain,
+            "domains-0-is_primary": "on",
+        },
+    )
+    assert response.status_code == 302, response.content
+    renamed = Workspace.objects.get(pk=alpha.workspace.pk)
+    assert renamed.name == "Alpha Renamed" and renamed.plan == Workspace.Plan.TEAM
+    assert renamed.status == Workspace.Status.ACTIVE
+
+
+def test_operator_cannot_add_or_delete_workspaces_in_admin(operator, alpha):
+    client = _operator_client(operator)
+    assert client.get("/admin/tenancy/workspace/add/").status_code == 403
+    delete = f"/admin/tenancy/workspace/{alpha.workspace.pk}/delete/"
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Workspace.objects.filter(pk=alpha.workspace.pk).exists()
+
+
+def test_operator_lists_operators_not_workspace_users(operator, alpha):
+    client = _operator_client(operator)
+    html = client.get("/admin/team/user/").content.decode()
+    assert operator.email in html
+    assert alpha.owner_email not in html
+
+
+def test_unknown_path_on_public_site_is_friendly_404(public_client):
+    response = public_client.get("/accounts/login/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django_tenants.utils import schema_context
 
 from crm.team.admin import UserAdmin
 from crm.team.models import Role, User
+from crm.team.services import user_create, user_set_role
 from crm.tenancy.admin_sites import workspace_admin
 
 from ..conftest import PASSWORD
@@ -177,3 +180,50 @@ def test_role_groups_exist_per_workspace(alpha, beta):
         with schema_context(schema):
             names = set(Group.objects.values_list("name", flat=True))
             assert {"Admins", "Managers", "Sales reps"} <= names
+
+
+def test_manager_cannot_manage_role_groups_or_delete_users(alpha, manager_client):
+    rep = alpha.make_user(email="rep@alpha.test", role=Role.REP)
+    assert manager_client.get("/admin/auth/group/").status_code == 403
+    assert (
+        manager_client.post(f"/admin/team/user/{rep.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert _user(alpha.schema, "rep@alpha.test") is not None
+
+
+def test_admin_deletes_a_user(alpha, alpha_owner):
+    rep = alpha.make_user(email="rep@alpha.test", role=Role.REP)
+    client = alpha.logged_in_client(alpha_owner)
+    response = client.post(f"/admin/team/user/{rep.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert _user(alpha.schema, "rep@alpha.test") is None
+
+
+def test_unknown_path_on_workspace_is_friendly_404(alpha):
+    response = alpha.client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+
+
+def test_services_refuse_a_manager_granting_admin(alpha):
+    """The admin form hides the choice; the services refuse it anyway (defence in depth)."""
+    manager = alpha.make_user(email="manager@alpha.test", role=Role.MANAGER)
+    rep = alpha.make_user(email="rep@alpha.test", role=Role.REP)
+    with schema_context(alpha.schema):
+        with pytest.raises(ValidationError, match="cannot give the role"):
+            user_create(email="x@alpha.test", password=None, role=Role.ADMIN, by=manager)
+        with pytest.raises(ValidationError, match="cannot give the role"):
+            user_set_role(user=rep, role=Role.ADMIN, by=manager)
+        assert User.objects.get(pk=rep.pk).role == Role.REP
+        assert not User.objects.filter(email="x@alpha.test").exists()
+        # Managers may still hand out the roles below admin.
+        assert user_set_role(user=rep, role=Role.MANAGER, by=manager).is_staff
+
+
+def test_superuser_may_grant_any_role_whatever_its_own_role(db):
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        root = user_create(email="root@lodestar.test", password=None, role=Role.REP)
+        root.is_superuser = True
+        made = user_create(email="ops2@lodestar.test", password=None, role=Role.ADMIN, by=root)
+        assert made.role == Role.ADMIN
