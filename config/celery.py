@@ -4,7 +4,7 @@ crm.tenancy.celery.TenantTask); platform-wide jobs opt out explicitly with Platf
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, task_postrun, task_prerun
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -50,3 +50,11 @@ def _unbind_task_id(task=None, **_kwargs) -> None:
         current_request_id.reset(token)
     except ValueError:  # set in another context (should not happen): fail towards "no id"
         current_request_id.set(None)
+
+
+@worker_ready.connect
+def _heartbeat_on_start(**_kwargs) -> None:
+    """Mark the worker alive as soon as it starts, so /healthz need not wait for beat's tick."""
+    from crm.tenancy.heartbeat import heartbeat_mark_worker
+
+    heartbeat_mark_worker()

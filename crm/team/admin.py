@@ -4,6 +4,7 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from crm.tenancy.admin_sites import platform_admin, workspace_admin
@@ -11,7 +12,7 @@ from crm.tenancy.admin_sites import platform_admin, workspace_admin
 from .models import Role, User
 from .roles import roles_grantable_by
 from .selectors import user_email_taken
-from .services import user_create, user_set_role
+from .services import user_create, user_ensure_admin_remains, user_update
 
 
 class _UserFormBase(forms.ModelForm):
@@ -51,6 +52,17 @@ class UserChangeForm(_UserFormBase):
         model = User
         fields = ("email", "full_name", "role", "is_active")
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "role" in cleaned and "is_active" in cleaned:
+            try:
+                user_ensure_admin_remains(
+                    user_id=self.instance.pk, role=cleaned["role"], is_active=cleaned["is_active"]
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc.message_dict["role"])
+        return cleaned
+
 
 class UserAdmin(admin.ModelAdmin):
     list_display = ("email", "full_name", "role", "is_active", "last_login", "date_joined")
@@ -87,9 +99,11 @@ class UserAdmin(admin.ModelAdmin):
             obj.pk = created.pk
             obj._state.adding = False
             return
-        obj.save(update_fields=["email", "full_name", "is_active"])
-        if "role" in form.changed_data:
-            user_set_role(user=obj, role=form.cleaned_data["role"], by=request.user)
+        data = form.cleaned_data
+        user_update(
+            user=obj, email=data["email"], full_name=data["full_name"],
+            is_active=data["is_active"], role=data["role"], by=request.user,
+        )  # fmt: skip
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # A manager may not edit an admin (which could lock the workspace's owner out).

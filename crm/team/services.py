@@ -44,12 +44,44 @@ def _check_may_grant(*, by: User | None, role: str) -> None:
         raise ValidationError({"role": f'You cannot give the role "{Role(role).label}".'})
 
 
+def user_ensure_admin_remains(*, user_id: int | None, role: str, is_active: bool) -> None:
+    """Refuse a change that would leave the workspace without an active admin (nobody could
+    then manage the team or recover access)."""
+    if user_id is None or (role == Role.ADMIN and is_active):
+        return
+    current = User.objects.filter(pk=user_id).values("role", "is_active").first()
+    if not current or current["role"] != Role.ADMIN or not current["is_active"]:
+        return
+    others = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user_id)
+    if not others.exists():
+        raise ValidationError(
+            {"role": "This is the workspace's only active admin. Make someone else admin first."}
+        )
+
+
+@transaction.atomic
+def user_update(
+    *, user: User, email: str, full_name: str, is_active: bool, role: str, by: User | None = None
+) -> User:
+    """Edit a team member's profile, status and role, keeping at least one active admin."""
+    user_ensure_admin_remains(user_id=user.pk, role=role, is_active=is_active)
+    email = email.strip().lower()
+    if user_email_taken(email=email, exclude_pk=user.pk):
+        raise ValidationError({"email": f"{email} already has an account here."})
+    user.email, user.full_name, user.is_active = email, full_name.strip(), is_active
+    user.save(update_fields=["email", "full_name", "is_active"])
+    if role != User.objects.values_list("role", flat=True).get(pk=user.pk):
+        user_set_role(user=user, role=role, by=by)
+    return user
+
+
 @transaction.atomic
 def user_set_role(*, user: User, role: str, by: User | None = None) -> User:
     """Role decides admin access (is_staff) and group membership; nothing else sets them."""
     if role not in Role.values:
         raise ValidationError({"role": f'Unknown role "{role}".'})
     _check_may_grant(by=by, role=role)
+    user_ensure_admin_remains(user_id=user.pk, role=role, is_active=user.is_active)
     group_names = roles.GROUP_NAMES
     user.role = role
     user.is_staff = role in roles.STAFF_ROLES

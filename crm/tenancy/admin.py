@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,6 +26,10 @@ class WorkspaceAdmin(admin.ModelAdmin):
     inlines = [DomainInline]
     actions = ["suspend_selected", "reactivate_selected"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Workspace]:
+        # The public schema's own row is the platform itself, not a customer workspace.
+        return super().get_queryset(request).exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # workspaces are provisioned by the sign-up or `create_workspace`
 
@@ -43,7 +48,8 @@ class WorkspaceAdmin(admin.ModelAdmin):
                 done += 1
             except WorkspaceError as exc:
                 self.message_user(request, f"{workspace}: {exc}", messages.ERROR)
-        self.message_user(request, f"Suspended {done} workspace(s).", messages.SUCCESS)
+        if done:
+            self.message_user(request, f"Suspended {done} workspace(s).", messages.SUCCESS)
 
     @admin.action(description="Reactivate selected workspaces")
     def reactivate_selected(self, request: HttpRequest, queryset: QuerySet[Workspace]) -> None:

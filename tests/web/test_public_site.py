@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from crm.team.models import Role, User
 from crm.tenancy.models import Workspace
+from crm.tenancy.services import WorkspaceError, workspace_suspend
 
 from ..conftest import PASSWORD
 
@@ -170,17 +171,20 @@ def test_operator_suspends_workspace_with_admin_action(operator, alpha, beta):
     assert alpha.client().get("/accounts/login/").status_code == 403
 
 
-def test_operator_suspend_action_refuses_the_public_site(operator):
+def test_public_site_is_not_listed_and_cannot_be_suspended(operator, alpha):
     client = _operator_client(operator)
     public = Workspace.objects.get(schema_name="public")
+    listing = client.get("/admin/tenancy/workspace/").content.decode()
+    assert "ws_alpha" in listing and ">public<" not in listing
     response = client.post(
         "/admin/tenancy/workspace/",
         {"action": "suspend_selected", "_selected_action": [public.pk]},
         follow=True,
     )
-    assert b"The public site cannot be suspended." in response.content
     assert b"Suspended 1 workspace" not in response.content
     assert Workspace.objects.get(pk=public.pk).status == Workspace.Status.ACTIVE
+    with pytest.raises(WorkspaceError, match="cannot be suspended"):
+        workspace_suspend(workspace=public)
 
 
 def test_operator_reactivates_workspace_with_admin_action(operator, alpha):
