@@ -29,7 +29,21 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "channels",
+    "django.contrib.postgres",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "crm.team",
+]
+# The CRM records: each workspace's schema has its own tables.
+CRM_APPS = [
+    "crm.audit",
+    "crm.customfields",
+    "crm.contacts",
+    "crm.deals",
+    "crm.leads",
+    "crm.activities",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -37,6 +51,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.admin",
     "crm.team",
+    *CRM_APPS,
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

@@ -8,7 +8,10 @@ check ownership rather than model permissions.
 from .models import Role, User
 
 # App labels whose every model a manager may view, add, change and delete.
-MANAGER_APP_LABELS: tuple[str, ...] = ()
+MANAGER_APP_LABELS: tuple[str, ...] = (
+    "contacts", "customfields", "deals", "leads", "activities",
+)  # fmt: skip
+MANAGER_READ_ONLY_APP_LABELS: tuple[str, ...] = ("audit",)
 # Individual permissions a manager has outside those apps ("app_label.codename").
 MANAGER_EXTRA_PERMISSIONS: tuple[str, ...] = (
     "team.view_user",

@@ -22,7 +22,10 @@ def _permissions_for(role: str) -> list[Permission]:
         for dotted in roles.MANAGER_EXTRA_PERMISSIONS:
             app_label, codename = dotted.split(".", 1)
             extra |= Q(content_type__app_label=app_label, codename=codename)
-        by_app = Q(content_type__app_label__in=roles.MANAGER_APP_LABELS)
+        by_app = Q(content_type__app_label__in=roles.MANAGER_APP_LABELS) | Q(
+            content_type__app_label__in=roles.MANAGER_READ_ONLY_APP_LABELS,
+            codename__startswith="view_",
+        )
         return list(Permission.objects.filter(by_app | extra))
     return []
 

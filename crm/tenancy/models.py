@@ -18,6 +18,9 @@ class Workspace(TenantMixin):
     slug = models.SlugField(max_length=30, unique=True)
     timezone = models.CharField(max_length=64, default="UTC")
     locale = models.CharField(max_length=16, default="en-us")
+    default_phone_region = models.CharField(
+        max_length=2, default="US", help_text="ISO country used to read phone numbers without +"
+    )
     plan = models.CharField(max_length=16, choices=Plan.choices, default=Plan.FREE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     suspended_at = models.DateTimeField(null=True, blank=True)

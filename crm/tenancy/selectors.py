@@ -28,3 +28,13 @@ def workspace_get_by_host(*, host: str) -> Workspace | None:
 def workspace_list_all() -> QuerySet[Workspace]:
     """Every customer workspace, suspended ones included (they still need migrating)."""
     return Workspace.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+
+
+def workspace_current() -> Workspace:
+    """The workspace whose schema the connection is in (tenant code only)."""
+    from django.db import connection
+
+    workspace = Workspace.objects.filter(schema_name=connection.schema_name).first()
+    if workspace is None:
+        raise LookupError(f"No workspace for schema {connection.schema_name}")
+    return workspace
