@@ -19,4 +19,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", tenancy_views.healthz, name="healthz"),
     path("admin/", workspace_admin.urls),
+    path("api/v1/imports/", include("crm.imports.urls")),
+    path("api/v1/webhooks/", include("crm.webhooks.urls")),
+    path("api/", include("crm.api.urls")),  # /api/v1/… resources, /api/schema/, /api/docs/
 ]

@@ -44,6 +44,9 @@ CRM_APPS = [
     "crm.deals",
     "crm.leads",
     "crm.activities",
+    "crm.api",
+    "crm.imports",
+    "crm.webhooks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -96,6 +99,36 @@ TEMPLATES = [
 ]
 
 ASGI_APPLICATION = "config.asgi.application"
+
+# --- partner API (DRF) --------------------------------------------------------------------
+# Every API view names the resource it serves (`scope_resource = "contacts"`); the permission
+# class checks the API key's read/write scope for it by HTTP method.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "crm.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["crm.api.permissions.HasResourceScope"],
+    "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("LODESTAR_API_RATE", default="600/min")},
+    "EXCEPTION_HANDLER": "crm.api.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lodestar CRM partner API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.start_postgres()
