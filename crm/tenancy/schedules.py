@@ -11,7 +11,12 @@ def schedules_sync() -> list[PeriodicTask]:
         name="Platform heartbeat (fans out to every workspace)",
         defaults={"task": "tenancy.platform_heartbeat", "interval": every, "enabled": True},
     )
-    return [heartbeat]
+    sweep, _ = PeriodicTask.objects.update_or_create(
+        name="Webhook deliveries due for retry (every workspace)",
+        defaults={"task": "webhooks.platform_sweep", "interval": _interval(seconds=60),
+                  "enabled": True},
+    )
+    return [heartbeat, sweep]
 
 
 def _interval(*, seconds: int) -> IntervalSchedule:

@@ -99,3 +99,9 @@ def test_duplicate_intervals_made_in_the_admin_do_not_break_migrations(db: None)
     schedules_sync()
     call_command("migrate_platform", verbosity=0, stdout=io.StringIO())
     assert _heartbeat_task().interval.every == settings.HEARTBEAT_INTERVAL_SECONDS
+
+
+def test_webhook_sweep_runs_every_minute(db: None) -> None:
+    schedules_sync()
+    sweep = PeriodicTask.objects.get(task="webhooks.platform_sweep")
+    assert sweep.enabled and sweep.interval.every == 60
