@@ -9,7 +9,7 @@ from .models import Role, User
 
 # App labels whose every model a manager may view, add, change and delete.
 MANAGER_APP_LABELS: tuple[str, ...] = (
-    "contacts", "customfields", "deals", "leads", "activities",
+    "contacts", "customfields", "deals", "leads", "activities", "webhooks", "imports",
 )  # fmt: skip
 MANAGER_READ_ONLY_APP_LABELS: tuple[str, ...] = ("audit",)
 # Individual permissions a manager has outside those apps ("app_label.codename").
@@ -17,6 +17,10 @@ MANAGER_EXTRA_PERMISSIONS: tuple[str, ...] = (
     "team.view_user",
     "team.add_user",
     "team.change_user",
+    # Managers issue and revoke the partner API's keys.
+    "team.view_apikey",
+    "team.add_apikey",
+    "team.change_apikey",
 )
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 # Which roles a member of each role may hand out. A manager granting "admin" could make an
