@@ -120,6 +120,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("LODESTAR_API_RATE", default="600/min")},
     "EXCEPTION_HANDLER": "crm.api.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only: errors are problem+json whatever the client asks for.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lodestar CRM partner API",
@@ -128,6 +131,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DESCRIPTION": "Contacts, companies, leads, deals, activities, tasks and custom fields of "
+    "one workspace. Authenticate with `Authorization: Bearer <API key>`; errors are "
+    "application/problem+json. See docs/api.md.",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"LeadStatusEnum": "crm.leads.models.LeadStatus"},
 }
 
 # --- database -------------------------------------------------------------------------------

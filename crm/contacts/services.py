@@ -345,3 +345,60 @@ def dnc_add(*, value: str, reason: str = "", actor=None) -> DoNotContact:
 
 def dnc_remove(*, entry: DoNotContact) -> None:
     entry.delete()
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, actor=None, origin: str = "ui") -> None:
+    """Delete a contact (its leads go with it); the audit row keeps who and when."""
+    contact_id = contact.pk
+    contact.delete()
+    audit_event(
+        entity_type="contact",
+        entity_id=contact_id,
+        action=AuditEvent.Action.DELETE,
+        actor=actor,
+        source=origin,
+    )
+    publish("contact.deleted", contact_id=contact_id)
+
+
+@transaction.atomic
+def company_delete(*, company: Company, actor=None, origin: str = "ui") -> None:
+    company_id = company.pk
+    company.delete()
+    audit_event(
+        entity_type="company",
+        entity_id=company_id,
+        action=AuditEvent.Action.DELETE,
+        actor=actor,
+        source=origin,
+    )
+    publish("company.deleted", company_id=company_id)
+
+
+@transaction.atomic
+def contact_upsert(
+    *, fields: dict[str, Any], actor=None, origin: str = "ui"
+) -> tuple[Contact, bool]:
+    """Find the contact by identity (normalised email, E.164 phone or Messenger PSID; the
+    oldest match wins) and update it with `fields`, or create one. Returns (contact, created)."""
+    from .selectors import identity_find_duplicates
+
+    region = workspace_current().default_phone_region
+    errors: dict[str, str] = {}
+    email = phone = ""
+    try:
+        email = normalize_email(fields.get("email") or "")
+    except ValidationError as exc:
+        errors["email"] = exc.messages[0]
+    try:
+        phone = normalize_phone(fields.get("phone") or "", region=region)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    psid = (fields.get("messenger_psid") or "").strip()
+    match = identity_find_duplicates(email=email, phone=phone, messenger_psid=psid).first()
+    if match is None:
+        return contact_create(actor=actor, origin=origin, **fields), True
+    return contact_update(contact=match, changes=fields, actor=actor, origin=origin), False

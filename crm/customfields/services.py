@@ -126,3 +126,12 @@ def custom_field_define(
         required=required,
         position=position,
     )
+
+
+def custom_value_coerce(definition: CustomFieldDefinition, value: Any) -> Any:
+    """One value to its stored form by the field's type (used to build filters); raises
+    ValidationError with a message for a person."""
+    try:
+        return _coerce(definition, value)
+    except ValueError as exc:
+        raise ValidationError(f"{definition.label}: {exc}.") from exc

@@ -225,3 +225,17 @@ def deal_move_stage(
     elif stage.is_lost:
         publish("deal.lost", deal_id=deal.pk)
     return deal
+
+
+@transaction.atomic
+def deal_delete(*, deal: Deal, actor=None, origin: str = "ui") -> None:
+    deal_id = deal.pk
+    deal.delete()
+    audit_event(
+        entity_type="deal",
+        entity_id=deal_id,
+        action=AuditEvent.Action.DELETE,
+        actor=actor,
+        source=origin,
+    )
+    publish("deal.deleted", deal_id=deal_id)

@@ -207,3 +207,17 @@ def lead_mark_first_response(*, lead_id: int, at) -> None:
     lead.first_response_at = at
     lead.first_response_seconds = max(0, int((at - lead.created_at).total_seconds()))
     lead.save(update_fields=["first_response_at", "first_response_seconds", "updated_at"])
+
+
+@transaction.atomic
+def lead_delete(*, lead: Lead, actor=None, origin: str = "ui") -> None:
+    lead_id = lead.pk
+    lead.delete()
+    audit_event(
+        entity_type="lead",
+        entity_id=lead_id,
+        action=AuditEvent.Action.DELETE,
+        actor=actor,
+        source=origin,
+    )
+    publish("lead.deleted", lead_id=lead_id)

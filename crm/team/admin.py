@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
@@ -9,7 +9,8 @@ from django.http import HttpRequest
 
 from crm.tenancy.admin_sites import platform_admin, workspace_admin
 
-from .models import Role, User
+from .apikeys import SCOPES, api_key_create, api_key_revoke, api_key_update, scopes_clean
+from .models import ApiKey, Role, User
 from .roles import roles_grantable_by
 from .selectors import user_email_taken
 from .services import user_create, user_ensure_admin_remains, user_update
@@ -119,3 +120,66 @@ class UserAdmin(admin.ModelAdmin):
 workspace_admin.register(User, UserAdmin)
 workspace_admin.register(Group, GroupAdmin)
 platform_admin.register(User, UserAdmin)
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(s, s) for s in SCOPES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="read lets the key list and fetch; write also lets it create, change, delete.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ("name", "scopes")
+
+    def clean_scopes(self) -> list[str]:
+        try:
+            return scopes_clean(self.cleaned_data.get("scopes") or [])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["scopes"]) from exc
+
+
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = ("name", "prefix", "scope_summary", "created_by", "created_at",
+                    "last_used_at", "revoked_at")  # fmt: skip
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke_selected",)
+
+    @admin.display(description="scopes")
+    def scope_summary(self, obj: ApiKey) -> str:
+        return ", ".join(obj.scopes or [])
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is None:
+            return ("name", "scopes")
+        return ("name", "scopes", *self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            api_key_update(api_key=obj, name=data["name"], scopes=data["scopes"])
+            return
+        issued = api_key_create(name=data["name"], scopes=data["scopes"], created_by=request.user)
+        obj.pk, obj.prefix = issued.api_key.pk, issued.api_key.prefix
+        obj._state.adding = False
+        # The only time the secret exists outside the partner's hands: only its hash is kept.
+        messages.warning(
+            request,
+            f"Copy this API key now; it will not be shown again: {issued.secret}",
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke_selected(self, request: HttpRequest, queryset) -> None:
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+        messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+
+workspace_admin.register(ApiKey, ApiKeyAdmin)

@@ -61,3 +61,38 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_manager(self) -> bool:
         return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+class ApiKey(models.Model):
+    """A partner's credential for the REST API. Lives in the workspace's schema, so a key only
+    ever opens its own workspace. The secret is shown once; only its sha256 is stored, with a
+    short visible prefix to tell keys apart (and to find the row without scanning hashes)."""
+
+    name = models.CharField(max_length=120, help_text="who or what uses it, e.g. 'Zapier'")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    # "<resource>:read" / "<resource>:write"; write implies read (crm.team.apikeys.SCOPES).
+    scopes = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        "team.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def allows(self, resource: str, *, write: bool) -> bool:
+        scopes = set(self.scopes or [])
+        if f"{resource}:write" in scopes:
+            return True
+        return not write and f"{resource}:read" in scopes

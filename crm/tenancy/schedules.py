@@ -13,10 +13,21 @@ def schedules_sync() -> list[PeriodicTask]:
     )
     sweep, _ = PeriodicTask.objects.update_or_create(
         name="Webhook deliveries due for retry (every workspace)",
-        defaults={"task": "webhooks.platform_sweep", "interval": _interval(seconds=60),
-                  "enabled": True},
+        defaults={
+            "task": "webhooks.platform_sweep",
+            "interval": _interval(seconds=60),
+            "enabled": True,
+        },
     )
-    return [heartbeat, sweep]
+    purge, _ = PeriodicTask.objects.update_or_create(
+        name="Expired API idempotency keys (every workspace)",
+        defaults={
+            "task": "api.platform_purge_idempotency",
+            "interval": _interval(seconds=3600),
+            "enabled": True,
+        },
+    )
+    return [heartbeat, sweep, purge]
 
 
 def _interval(*, seconds: int) -> IntervalSchedule:

@@ -105,3 +105,9 @@ def test_webhook_sweep_runs_every_minute(db: None) -> None:
     schedules_sync()
     sweep = PeriodicTask.objects.get(task="webhooks.platform_sweep")
     assert sweep.enabled and sweep.interval.every == 60
+
+
+def test_idempotency_purge_is_scheduled_hourly(db: None) -> None:
+    schedules_sync()
+    purge = PeriodicTask.objects.get(task="api.platform_purge_idempotency")
+    assert purge.enabled and purge.interval.every == 3600
