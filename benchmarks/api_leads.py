@@ -54,14 +54,12 @@ def _populate(count: int) -> None:
 def main() -> None:
     setup_django()
     from django.conf import settings
-    from django.test import Client
+    from django.test import Client, override_settings
     from django_tenants.utils import schema_context
 
     from crm.customfields.services import custom_field_define
     from crm.team.apikeys import api_key_create
     from crm.tenancy.services import public_workspace_ensure, workspace_create
-
-    from django.test import override_settings
 
     # The throttle stays on (its cache round-trip is part of a real request), with room to run.
     rest = {**settings.REST_FRAMEWORK}
