@@ -139,6 +139,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"LeadStatusEnum": "crm.leads.models.LeadStatus"},
 }
 
+# --- imports and webhooks ---------------------------------------------------------------------
+LODESTAR_IMPORT_MAX_BYTES = env.int("LODESTAR_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Partner webhooks may not target private, loopback or link-local addresses unless allowed.
+LODESTAR_WEBHOOKS_ALLOW_PRIVATE = env.bool("LODESTAR_WEBHOOKS_ALLOW_PRIVATE", default=False)
+
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.start_postgres()
 
