@@ -65,12 +65,16 @@ class ServiceModelAdmin(NotFoundMixin, admin.ModelAdmin):
     """A ModelAdmin whose add/change forms save through services.
 
     Subclasses set `service_fields` (what the service accepts) and implement `service_create`
-    and `service_update`. `audit_entity` adds a read-only History panel on change pages.
+    and `service_update`; where the app has a delete service they implement `service_delete`
+    too (it audits). `audit_entity` adds a read-only History panel on change pages.
     """
 
     service_fields: tuple[str, ...] = ()
     audit_entity: str = ""
     owner_field = "owner"
+    # The record's own history tables ("app_label.model"), read-only in the admin, whose rows
+    # the delete service removes with the record: they must not block the delete page.
+    deleted_with_record: tuple[str, ...] = ()
 
     # --- saving through services ----------------------------------------------------------
 
@@ -134,19 +138,44 @@ class ServiceModelAdmin(NotFoundMixin, admin.ModelAdmin):
         obj._state.adding = False
         obj.refresh_from_db()
 
+    def service_delete(self, request: HttpRequest, obj: Model) -> None:
+        """Delete one record. Admins whose app has a delete service override this to call it
+        (the service writes the audit row and the domain event). This default, for records
+        without one, leaves the audit row itself and deletes through the ORM."""
+        self._audit_delete(request, obj)
+        obj.delete()
+
+    def _has_delete_service(self) -> bool:
+        return type(self).service_delete is not ServiceModelAdmin.service_delete
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if self._has_delete_service() and self.deleted_with_record:
+            from django.apps import apps
+
+            own = {
+                str(apps.get_model(label)._meta.verbose_name) for label in self.deleted_with_record
+            }
+            perms_needed = {name for name in perms_needed if name not in own}
+        return deleted, counts, perms_needed, protected
+
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         with transaction.atomic():
-            self._audit_delete(request, obj)
-            super().delete_model(request, obj)
+            self.service_delete(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # All or nothing, like Django's bulk delete: one refusal undoes the whole action.
         with transaction.atomic():
+            if self._has_delete_service():
+                for obj in queryset:
+                    self.service_delete(request, obj)
+                return
             for obj in queryset:
                 self._audit_delete(request, obj)
             super().delete_queryset(request, queryset)
 
     def _audit_delete(self, request: HttpRequest, obj: Model) -> None:
-        # There is no delete service; the admin still leaves a trace of who deleted what.
+        # For records without a delete service: the admin leaves a trace of who deleted what.
         if self.audit_entity:
             audit_event(
                 entity_type=self.audit_entity,

@@ -1,4 +1,6 @@
-"""Partner API for the activity timeline (append-only: read and log) and tasks."""
+"""Partner API for the activity timeline and tasks. A logged activity's subject, body, time
+and duration can be corrected and a mistaken one deleted; system activities (status and stage
+changes) are history and never change."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from rest_framework.response import Response
 
 from crm.api.crud import ServiceViewSet
 from crm.api.serializers import StrictSerializer, owner_field
-from crm.api.views import actor_of
+from crm.api.views import ORIGIN, actor_of
 from crm.contacts.models import Company, Contact
 from crm.deals.models import Deal
 from crm.leads.models import Lead
@@ -62,6 +64,17 @@ class ActivityInput(StrictSerializer):
         return {**super().get_fields(), **_links()}
 
 
+class ActivityUpdate(StrictSerializer):
+    field_hints = dict.fromkeys(
+        ("kind", "direction", "metadata", *LINKS),
+        "Fixed once logged; delete the activity and log a new one.",
+    )
+    subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    occurred_at = serializers.DateTimeField(required=False)
+    duration_seconds = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+
 class ActivityFilter(django_filters.FilterSet):
     occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
@@ -71,12 +84,19 @@ class ActivityFilter(django_filters.FilterSet):
         fields = ("kind", "direction", "contact", "lead", "deal", "company", "actor")
 
 
-@extend_schema_view(create=extend_schema(request=ActivityInput, responses={201: ActivityOutput}))
+@extend_schema_view(
+    create=extend_schema(request=ActivityInput, responses={201: ActivityOutput}),
+    partial_update=extend_schema(request=ActivityUpdate, responses=ActivityOutput),
+)
 class ActivityViewSet(ServiceViewSet):
+    """PATCH only, no PUT: an activity's kind, direction and links are fixed once logged, so
+    a "full replace" would be a different activity."""
+
     scope_resource = "activities"
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     output_serializer_class = ActivityOutput
     input_serializer_class = ActivityInput
+    update_serializer_class = ActivityUpdate
     filterset_class = ActivityFilter
     search_fields = ("subject", "body")
     ordering_fields = ("id", "occurred_at")
@@ -86,6 +106,14 @@ class ActivityViewSet(ServiceViewSet):
 
     def service_create(self, data: dict[str, Any]) -> Activity:
         return services.activity_log(actor=actor_of(self.request), **data)
+
+    def service_update(self, instance: Activity, data: dict[str, Any]) -> Activity:
+        return services.activity_update(
+            activity=instance, changes=data, actor=actor_of(self.request), origin=ORIGIN
+        )
+
+    def service_delete(self, instance: Activity) -> None:
+        services.activity_delete(activity=instance, actor=actor_of(self.request), origin=ORIGIN)
 
 
 class TaskOutput(serializers.ModelSerializer):
@@ -109,6 +137,22 @@ class TaskInput(StrictSerializer):
         return {**super().get_fields(), **_links()}
 
 
+class TaskUpdate(TaskInput):
+    field_hints = {
+        "done": "Complete a task with POST /api/v1/tasks/{id}/complete/.",
+        "completed_at": "Complete a task with POST /api/v1/tasks/{id}/complete/.",
+    }
+    title = serializers.CharField(max_length=255, required=False)
+    priority = serializers.ChoiceField(choices=Task.Priority.choices, required=False)
+
+
+class TaskReplace(TaskUpdate):
+    """PUT: the whole task; left-out fields are cleared (links, assignee, due time, notes)
+    and the priority goes back to normal."""
+
+    title = serializers.CharField(max_length=255)
+
+
 class CompleteInput(StrictSerializer):
     done = serializers.BooleanField(default=True)
 
@@ -122,12 +166,18 @@ class TaskFilter(django_filters.FilterSet):
         fields = ("done", "assignee", "priority", "contact", "lead", "deal", "company")
 
 
-@extend_schema_view(create=extend_schema(request=TaskInput, responses={201: TaskOutput}))
+@extend_schema_view(
+    create=extend_schema(request=TaskInput, responses={201: TaskOutput}),
+    update=extend_schema(request=TaskReplace, responses=TaskOutput),
+    partial_update=extend_schema(request=TaskUpdate, responses=TaskOutput),
+)
 class TaskViewSet(ServiceViewSet):
     scope_resource = "tasks"
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     output_serializer_class = TaskOutput
     input_serializer_class = TaskInput
+    update_serializer_class = TaskUpdate
+    replace_serializer_class = TaskReplace
     filterset_class = TaskFilter
     search_fields = ("title", "notes")
     ordering_fields = ("id", "due_at", "priority", "created_at")
@@ -137,6 +187,17 @@ class TaskViewSet(ServiceViewSet):
 
     def service_create(self, data: dict[str, Any]) -> Task:
         return services.task_create(actor=actor_of(self.request), **data)
+
+    def service_update(self, instance: Task, data: dict[str, Any]) -> Task:
+        return services.task_update(
+            task=instance, changes=data, actor=actor_of(self.request), origin=ORIGIN
+        )
+
+    def service_replace(self, instance: Task, data: dict[str, Any]) -> Task:
+        return self.service_update(instance, data)
+
+    def service_delete(self, instance: Task) -> None:
+        services.task_delete(task=instance, actor=actor_of(self.request), origin=ORIGIN)
 
     @extend_schema(request=CompleteInput, responses=TaskOutput)
     @action(detail=True, methods=["post"])

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from crm.audit.models import AuditEvent
+from crm.audit.services import audit_changes, audit_event, snapshot
+from crm.errors import Conflict
 from crm.events import publish
 from crm.leads.services import lead_mark_first_response
 
@@ -114,3 +119,134 @@ def task_complete(*, task: Task, actor=None, done: bool = True) -> Task:
     if done:
         publish("task.completed", task_id=task.pk, actor_id=getattr(actor, "pk", None))
     return task
+
+
+# --- changing and removing activities and tasks --------------------------------------------
+# Audited (entity "activity" / "task") with the actor and where the change came from.
+
+LINK_FIELDS = ("contact", "lead", "deal", "company")
+ACTIVITY_EDITABLE_FIELDS = ("subject", "body", "occurred_at", "duration_seconds")
+TASK_FIELDS = ("title", "notes", "due_at", "assignee", "priority", *LINK_FIELDS)
+
+
+def _clean(instance) -> None:
+    try:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+
+
+def _refuse_system(activity: Activity, verb: str) -> None:
+    if activity.kind == Activity.Kind.SYSTEM:
+        raise Conflict(
+            {
+                "kind": "System activities record what happened to the record (a status or "
+                f"stage change) and cannot be {verb}."
+            }
+        )
+
+
+@transaction.atomic
+def activity_update(
+    *, activity: Activity, changes: dict[str, Any], actor=None, origin: str = "ui"
+) -> Activity:
+    """Correct a logged activity's subject, body, time or duration. System activities are
+    history and never change (Conflict); kind, direction and links stay as logged."""
+    unknown = sorted(set(changes) - set(ACTIVITY_EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError(
+            {n: "This field cannot be changed; log a new activity instead." for n in unknown}
+        )
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    _refuse_system(activity, "changed")
+    before = snapshot(activity, ACTIVITY_EDITABLE_FIELDS)
+    if "subject" in changes:
+        activity.subject = (changes["subject"] or "").strip()
+    if "body" in changes:
+        activity.body = changes["body"] or ""
+    if "occurred_at" in changes:
+        if changes["occurred_at"] is None:
+            raise ValidationError({"occurred_at": "Say when it happened."})
+        activity.occurred_at = changes["occurred_at"]
+    if "duration_seconds" in changes:
+        activity.duration_seconds = changes["duration_seconds"]
+    if activity.kind == Activity.Kind.NOTE and not activity.body.strip():
+        raise ValidationError({"body": "A note needs some text."})
+    _clean(activity)
+    activity.save()
+    audit_changes(
+        entity_type="activity",
+        entity_id=activity.pk,
+        before=before,
+        after=snapshot(activity, ACTIVITY_EDITABLE_FIELDS),
+        actor=actor,
+        source=origin,
+    )
+    publish("activity.updated", activity_id=activity.pk)
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, actor=None, origin: str = "ui") -> None:
+    """Remove an activity logged by mistake; system activities stay (Conflict)."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    _refuse_system(activity, "deleted")
+    activity_id, label = activity.pk, str(activity)
+    activity.delete()
+    audit_event(
+        entity_type="activity",
+        entity_id=activity_id,
+        action=AuditEvent.Action.DELETE,
+        old_value=label,
+        actor=actor,
+        source=origin,
+    )
+    publish("activity.deleted", activity_id=activity_id)
+
+
+@transaction.atomic
+def task_update(*, task: Task, changes: dict[str, Any], actor=None, origin: str = "ui") -> Task:
+    """Change a task's title, notes, due time, assignee, priority or what it is about.
+    Done / not done goes through task_complete."""
+    unknown = sorted(set(changes) - set(TASK_FIELDS))
+    if unknown:
+        hint = {"done": "Complete a task with task_complete."}
+        raise ValidationError({n: hint.get(n, "This field cannot be set here.") for n in unknown})
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    before = snapshot(task, TASK_FIELDS)
+    for name, value in changes.items():
+        setattr(task, name, value)
+    task.title = (task.title or "").strip()
+    if not task.title:
+        raise ValidationError({"title": "Give the task a title."})
+    if task.priority not in Task.Priority.values:
+        raise ValidationError({"priority": "Priority is 1 (low) to 4 (urgent)."})
+    task.notes = task.notes or ""
+    _clean(task)
+    task.save()
+    after = snapshot(task, TASK_FIELDS)
+    audit_changes(
+        entity_type="task",
+        entity_id=task.pk,
+        before=before,
+        after=after,
+        actor=actor,
+        source=origin,
+    )
+    publish("task.updated", task_id=task.pk, assignee_id=task.assignee_id)
+    return task
+
+
+@transaction.atomic
+def task_delete(*, task: Task, actor=None, origin: str = "ui") -> None:
+    task_id, label = task.pk, str(task)
+    task.delete()
+    audit_event(
+        entity_type="task",
+        entity_id=task_id,
+        action=AuditEvent.Action.DELETE,
+        old_value=label,
+        actor=actor,
+        source=origin,
+    )
+    publish("task.deleted", task_id=task_id)

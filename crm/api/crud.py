@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.http import StreamingHttpResponse
@@ -21,14 +22,36 @@ from .filters import CustomFieldFilterBackend
 from .views import ApiViewSet
 
 
-class ServiceViewSet(ApiViewSet):
-    """list / retrieve / create / partial_update / destroy through the domain services."""
+def replace_changes(
+    serializer: serializers.Serializer, data: dict[str, Any], model: type[models.Model]
+) -> dict[str, Any]:
+    """A full replace (PUT): every writable field of `serializer`, the given value or, when
+    left out, the value a new record gets (the model field's default: "", None, [], {})."""
+    changes: dict[str, Any] = {}
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        if name in data:
+            changes[name] = data[name]
+            continue
+        try:
+            changes[name] = model._meta.get_field(name).get_default()
+        except FieldDoesNotExist:
+            continue
+    return changes
 
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+class ServiceViewSet(ApiViewSet):
+    """list / retrieve / create / update (PUT) / partial_update / destroy through the domain
+    services. A resource allows PUT by listing "put" in `http_method_names` and implementing
+    `service_replace`."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     filter_backends = [DjangoFilterBackend, CustomFieldFilterBackend, SearchFilter, OrderingFilter]
     output_serializer_class: type[serializers.Serializer]
     input_serializer_class: type[serializers.Serializer] | None = None
     update_serializer_class: type[serializers.Serializer] | None = None
+    replace_serializer_class: type[serializers.Serializer] | None = None  # PUT
     custom_entity: str | None = None
     csv_entity: str | None = None
 
@@ -37,7 +60,16 @@ class ServiceViewSet(ApiViewSet):
             return self.input_serializer_class
         if self.action == "partial_update":
             return self.update_serializer_class or self.input_serializer_class
+        if self.action == "update":
+            return self.put_serializer_class()
         return self.output_serializer_class
+
+    def put_serializer_class(self) -> type[serializers.Serializer]:
+        return (
+            self.replace_serializer_class
+            or self.update_serializer_class
+            or self.input_serializer_class
+        )
 
     def output(self, instance, *, status_code: int = status.HTTP_200_OK) -> Response:
         instance = self.get_queryset().get(pk=instance.pk)  # reload with the list's joins
@@ -56,6 +88,10 @@ class ServiceViewSet(ApiViewSet):
         raise NotImplementedError
 
     def service_update(self, instance: models.Model, data: dict[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def service_replace(self, instance: models.Model, data: dict[str, Any]) -> models.Model:
+        """PUT: `data` holds every editable field (see replace_changes)."""
         raise NotImplementedError
 
     def service_delete(self, instance: models.Model) -> None:
@@ -87,6 +123,16 @@ class ServiceViewSet(ApiViewSet):
         serializer_class = self.update_serializer_class or self.input_serializer_class
         data = self.validated(serializer_class, request.data, partial=True)
         return self.output(self.service_update(instance, data))
+
+    def update(self, request: Request, pk: str) -> Response:
+        """PUT: the whole editable record. Required fields must be given; fields left out go
+        back to the value a new record gets (blank, null, empty list or object)."""
+        instance = self.get_object()
+        serializer_class = self.put_serializer_class()
+        data = self.validated(serializer_class, request.data)
+        serializer = serializer_class(context=self.get_serializer_context())
+        changes = replace_changes(serializer, data, type(instance))
+        return self.output(self.service_replace(instance, changes))
 
     def destroy(self, request: Request, pk: str) -> Response:
         self.service_delete(self.get_object())

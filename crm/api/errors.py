@@ -18,6 +18,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from crm.errors import Conflict
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 NON_FIELD = "non_field_errors"
 
@@ -118,7 +120,14 @@ def problem_response(
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, Conflict):  # valid input the record's state refuses
+        exc = Problem(
+            "; ".join(exc.messages),
+            status_code=status.HTTP_409_CONFLICT,
+            code="conflict",
+            errors=django_errors(exc),
+        )
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_errors(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = Problem(

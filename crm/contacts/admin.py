@@ -33,9 +33,11 @@ from .services import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
     company_create,
+    company_delete,
     company_update,
     consent_record,
     contact_create,
+    contact_delete,
     contact_update,
     dnc_add,
     dnc_remove,
@@ -217,6 +219,9 @@ class CompanyAdmin(MergeActionMixin, ServiceModelAdmin):
     def service_update(self, request: HttpRequest, obj: Company, changes: dict) -> Company:
         return company_update(company=obj, changes=changes, actor=request.user, origin=ORIGIN)
 
+    def service_delete(self, request: HttpRequest, obj: Company) -> None:
+        company_delete(company=obj, actor=request.user, origin=ORIGIN)
+
     def audit_ids(self, obj: Company) -> list[int]:
         return [obj.pk, *merged_ids(entity_type="company", entity_id=obj.pk)]
 
@@ -248,6 +253,7 @@ class ConsentInline(admin.TabularInline):
 class ContactAdmin(MergeActionMixin, ServiceModelAdmin):
     service_fields = CONTACT_FIELDS
     audit_entity = "contact"
+    deleted_with_record = ("leads.LeadStatusChange",)  # its leads' history goes with them
     merge_service = contact_merge
     preview_fields = (
         "first_name",
@@ -314,6 +320,9 @@ class ContactAdmin(MergeActionMixin, ServiceModelAdmin):
 
     def service_update(self, request: HttpRequest, obj: Contact, changes: dict) -> Contact:
         return contact_update(contact=obj, changes=changes, actor=request.user, origin=ORIGIN)
+
+    def service_delete(self, request: HttpRequest, obj: Contact) -> None:
+        contact_delete(contact=obj, actor=request.user, origin=ORIGIN)
 
     def audit_ids(self, obj: Contact) -> list[int]:
         return [obj.pk, *merged_ids(entity_type="contact", entity_id=obj.pk)]

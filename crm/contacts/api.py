@@ -132,6 +132,7 @@ class CompanyFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     create=extend_schema(request=ContactInput, responses={201: ContactOutput}),
+    update=extend_schema(request=ContactInput, responses=ContactOutput),
     partial_update=extend_schema(request=ContactInput, responses=ContactOutput),
 )
 class ContactViewSet(ServiceViewSet):
@@ -154,6 +155,12 @@ class ContactViewSet(ServiceViewSet):
         return services.contact_update(
             contact=instance, changes=data, actor=actor_of(self.request), origin=ORIGIN
         )
+
+    def service_replace(self, instance: Contact, data: dict[str, Any]) -> Contact:
+        return services.contact_update(
+            contact=instance, changes=data, actor=actor_of(self.request), origin=ORIGIN,
+            partial=False,
+        )  # fmt: skip
 
     def service_delete(self, instance: Contact) -> None:
         services.contact_delete(contact=instance, actor=actor_of(self.request), origin=ORIGIN)
@@ -191,6 +198,7 @@ class ContactViewSet(ServiceViewSet):
 
 @extend_schema_view(
     create=extend_schema(request=CompanyInput, responses={201: CompanyOutput}),
+    update=extend_schema(request=CompanyInput, responses=CompanyOutput),
     partial_update=extend_schema(request=CompanyInput, responses=CompanyOutput),
 )
 class CompanyViewSet(ServiceViewSet):
@@ -212,6 +220,9 @@ class CompanyViewSet(ServiceViewSet):
         return services.company_update(
             company=instance, changes=data, actor=actor_of(self.request), origin=ORIGIN
         )
+
+    def service_replace(self, instance: Company, data: dict[str, Any]) -> Company:
+        return self.service_update(instance, data)  # companies have no custom fields
 
     def service_delete(self, instance: Company) -> None:
         services.company_delete(company=instance, actor=actor_of(self.request), origin=ORIGIN)

@@ -10,6 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from crm.audit.services import audit_changes, snapshot
+from crm.errors import Conflict
+
 from .models import CustomFieldDefinition, Entity, FieldType
 from .selectors import custom_field_map
 
@@ -135,3 +138,163 @@ def custom_value_coerce(definition: CustomFieldDefinition, value: Any) -> Any:
         return _coerce(definition, value)
     except ValueError as exc:
         raise ValidationError(f"{definition.label}: {exc}.") from exc
+
+
+# --- changing definitions ------------------------------------------------------------------
+# A definition names values stored in every record's `custom` JSON. What would orphan or
+# silently reinterpret stored values (a new key, a new type, a removed choice still in use) is
+# refused with a Conflict that says how many records are affected.
+
+ENTITY_MODELS = {
+    Entity.CONTACT: "contacts.Contact",
+    Entity.LEAD: "leads.Lead",
+    Entity.DEAL: "deals.Deal",
+}
+DEFINITION_FIELDS = ("key", "label", "field_type", "choices", "required", "position")
+AUDITED_DEFINITION_FIELDS = (*DEFINITION_FIELDS, "archived")
+
+
+def custom_field_value_count(
+    *, definition: CustomFieldDefinition, values: list[str] | None = None
+) -> int:
+    """How many records hold a value for the field (or, with `values`, one of those values)."""
+    from django.apps import apps
+    from django.db.models.fields.json import KeyTextTransform
+
+    model = apps.get_model(ENTITY_MODELS[definition.entity])
+    queryset = model.objects.filter(custom__has_key=definition.key)
+    if values is not None:
+        queryset = queryset.annotate(_custom_value=KeyTextTransform(definition.key, "custom"))
+        queryset = queryset.filter(_custom_value__in=[str(v) for v in values])
+    return queryset.count()
+
+
+def _audit_definition(definition, before: dict[str, Any], *, actor, origin: str) -> None:
+    audit_changes(
+        entity_type="customfield",
+        entity_id=definition.pk,
+        before=before,
+        after=snapshot(definition, AUDITED_DEFINITION_FIELDS),
+        actor=actor,
+        source=origin,
+    )
+
+
+@transaction.atomic
+def custom_field_update(
+    *,
+    definition: CustomFieldDefinition,
+    changes: dict[str, Any],
+    actor=None,
+    origin: str = "ui",
+) -> CustomFieldDefinition:
+    """Change a definition's label, choices, required flag or position (and `archived`, through
+    custom_field_archive). The key and the type change only while no record holds a value;
+    a choice that records use cannot be removed. The entity never changes."""
+    changes = dict(changes)
+    archived = changes.pop("archived", None)
+    unknown = sorted(set(changes) - set(DEFINITION_FIELDS))
+    if unknown:
+        hint = {"entity": "A field belongs to one entity; define a new field instead."}
+        raise ValidationError({n: hint.get(n, "This field cannot be set here.") for n in unknown})
+    definition = CustomFieldDefinition.objects.select_for_update().get(pk=definition.pk)
+    before = snapshot(definition, AUDITED_DEFINITION_FIELDS)
+    entity = definition.entity
+    errors: dict[str, str] = {}
+
+    key = changes.get("key", definition.key)
+    key = (key or "").strip()
+    field_type = changes.get("field_type", definition.field_type)
+    if field_type not in FieldType.values:
+        errors["field_type"] = f'Unknown field type "{field_type}".'
+    if key != definition.key:
+        if not key or key in RESERVED_KEYS:
+            errors["key"] = f'"{key}" cannot be used as a custom field key.'
+        elif (
+            CustomFieldDefinition.objects.filter(entity=entity, key=key)
+            .exclude(pk=definition.pk)
+            .exists()
+        ):
+            errors["key"] = f'A {entity} field "{key}" already exists.'
+    if "label" in changes and not (changes["label"] or "").strip():
+        errors["label"] = "Give the field a label."
+    choices = definition.choices
+    if "choices" in changes:
+        choices = [str(c).strip() for c in (changes["choices"] or []) if str(c).strip()]
+    if field_type == FieldType.CHOICE and not choices:
+        errors["choices"] = "A choice field needs at least one choice."
+    if errors:
+        raise ValidationError(errors)
+
+    conflicts: dict[str, str] = {}
+    type_or_key_changes = [
+        name
+        for name, new in (("key", key), ("field_type", field_type))
+        if new != getattr(definition, name)
+    ]
+    if type_or_key_changes:
+        held = custom_field_value_count(definition=definition)
+        if held:
+            for name in type_or_key_changes:
+                what = "key" if name == "key" else "type"
+                conflicts[name] = (
+                    f'{held} {entity}(s) hold a value for "{definition.key}"; its {what} cannot '
+                    "change. Define a new field (and archive this one) instead."
+                )
+    if (
+        "choices" in changes
+        and definition.field_type == FieldType.CHOICE
+        and field_type == FieldType.CHOICE
+    ):
+        removed = [c for c in definition.choices if c not in choices]
+        if removed:
+            used = custom_field_value_count(definition=definition, values=removed)
+            if used:
+                names = ", ".join(f'"{c}"' for c in removed)
+                conflicts["choices"] = (
+                    f"{used} {entity}(s) use the removed choice(s) {names}; change those "
+                    "records first, or keep the choice."
+                )
+    if conflicts:
+        raise Conflict(conflicts)
+
+    definition.key = key
+    definition.field_type = field_type
+    definition.choices = choices
+    if "label" in changes:
+        definition.label = changes["label"].strip()
+    if "required" in changes:
+        definition.required = bool(changes["required"])
+    if "position" in changes:
+        definition.position = changes["position"]
+    try:
+        definition.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+    definition.save()
+    _audit_definition(definition, before, actor=actor, origin=origin)
+    if archived is not None:
+        definition = custom_field_archive(
+            definition=definition, archived=archived, actor=actor, origin=origin
+        )
+    return definition
+
+
+@transaction.atomic
+def custom_field_archive(
+    *,
+    definition: CustomFieldDefinition,
+    archived: bool = True,
+    actor=None,
+    origin: str = "ui",
+) -> CustomFieldDefinition:
+    """Hide a field from forms, validation and filters (or bring it back). Stored values stay
+    in the records, so unarchiving restores them."""
+    definition = CustomFieldDefinition.objects.select_for_update().get(pk=definition.pk)
+    if definition.archived == bool(archived):
+        return definition
+    before = snapshot(definition, AUDITED_DEFINITION_FIELDS)
+    definition.archived = bool(archived)
+    definition.save(update_fields=["archived"])
+    _audit_definition(definition, before, actor=actor, origin=origin)
+    return definition

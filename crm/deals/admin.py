@@ -25,7 +25,14 @@ from crm.adminkit import (
 from crm.tenancy.admin_sites import workspace_admin
 
 from .models import Deal, DealContact, DealStageChange, Pipeline, Stage
-from .services import DEAL_FIELDS, deal_create, deal_move_stage, deal_update, pipeline_create
+from .services import (
+    DEAL_FIELDS,
+    deal_create,
+    deal_delete,
+    deal_move_stage,
+    deal_update,
+    pipeline_create,
+)
 
 # --- pipelines ---------------------------------------------------------------------------
 
@@ -132,6 +139,7 @@ class MoveStageForm(forms.Form):
 class DealAdmin(ServiceModelAdmin):
     service_fields = ("pipeline", "stage", *DEAL_FIELDS)
     audit_entity = "deal"
+    deleted_with_record = ("deals.DealStageChange",)
 
     list_display = (
         "name",
@@ -205,6 +213,9 @@ class DealAdmin(ServiceModelAdmin):
 
     def service_update(self, request: HttpRequest, obj: Deal, changes: dict) -> Deal:
         return deal_update(deal=obj, changes=changes, actor=request.user, origin=ORIGIN)
+
+    def service_delete(self, request: HttpRequest, obj: Deal) -> None:
+        deal_delete(deal=obj, actor=request.user, origin=ORIGIN)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not DealContact:

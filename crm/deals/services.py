@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from crm.audit.models import AuditEvent
@@ -13,6 +13,7 @@ from crm.audit.services import audit_changes, audit_event, snapshot
 from crm.contacts.models import Contact
 from crm.customfields.models import Entity
 from crm.customfields.services import custom_values_clean
+from crm.errors import Conflict
 from crm.events import publish
 
 from .defaults import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES
@@ -147,7 +148,17 @@ def deal_create(
 
 
 @transaction.atomic
-def deal_update(*, deal: Deal, changes: dict[str, Any], actor=None, origin: str = "ui") -> Deal:
+def deal_update(
+    *,
+    deal: Deal,
+    changes: dict[str, Any],
+    actor=None,
+    origin: str = "ui",
+    partial: bool = True,
+) -> Deal:
+    """Change a deal's fields (not its stage: deal_move_stage). `partial=False` is a full
+    replace (PUT): `custom` replaces the stored values and required custom fields must be
+    given."""
     before = snapshot(deal, AUDITED_DEAL_FIELDS)
     changes = dict(changes)
     custom = changes.pop("custom", None)
@@ -158,9 +169,12 @@ def deal_update(*, deal: Deal, changes: dict[str, Any], actor=None, origin: str 
         )
     for name, value in changes.items():
         setattr(deal, name, value)
-    if custom is not None:
+    if custom is not None or not partial:
         deal.custom = custom_values_clean(
-            entity=Entity.DEAL, values=custom, existing=deal.custom, partial=True
+            entity=Entity.DEAL,
+            values=custom,
+            existing=deal.custom if partial else {},
+            partial=partial,
         )
     _full_clean(deal)
     deal.save()
@@ -229,13 +243,251 @@ def deal_move_stage(
 
 @transaction.atomic
 def deal_delete(*, deal: Deal, actor=None, origin: str = "ui") -> None:
-    deal_id = deal.pk
+    deal_id, label = deal.pk, str(deal)
     deal.delete()
     audit_event(
         entity_type="deal",
         entity_id=deal_id,
         action=AuditEvent.Action.DELETE,
+        old_value=label,
         actor=actor,
         source=origin,
     )
     publish("deal.deleted", deal_id=deal_id)
+
+
+# --- managing pipelines and stages ---------------------------------------------------------
+# Renaming, reordering, flags, the default pipeline, archiving, deleting unused stages. Each
+# change is audited (entity "pipeline" / "stage") with the actor and where it came from.
+
+PIPELINE_FIELDS = ("name", "position", "is_default", "archived")
+STAGE_FIELDS = ("name", "probability", "is_won", "is_lost")
+
+
+def _lock_pipelines() -> None:
+    # A workspace has a handful of pipelines: locking them all serialises default changes,
+    # so two concurrent "make default" calls cannot both win.
+    list(Pipeline.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def pipeline_set_default(*, pipeline: Pipeline, actor=None, origin: str = "ui") -> Pipeline:
+    """Make `pipeline` the workspace's default (new deals land in it); the previous default
+    stops being one. There is always exactly one default."""
+    _lock_pipelines()
+    pipeline = Pipeline.objects.get(pk=pipeline.pk)
+    if pipeline.is_default:
+        return pipeline
+    if pipeline.archived:
+        raise ValidationError(
+            {"is_default": "An archived pipeline cannot be the default; unarchive it first."}
+        )
+    previous = list(Pipeline.objects.filter(is_default=True))
+    Pipeline.objects.filter(is_default=True).update(is_default=False)
+    pipeline.is_default = True
+    pipeline.save(update_fields=["is_default"])
+    for changed, old, new in [*((p, True, False) for p in previous), (pipeline, False, True)]:
+        audit_event(
+            entity_type="pipeline",
+            entity_id=changed.pk,
+            action=AuditEvent.Action.UPDATE,
+            field="is_default",
+            old_value=old,
+            new_value=new,
+            actor=actor,
+            source=origin,
+        )
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_archive(
+    *, pipeline: Pipeline, archived: bool = True, actor=None, origin: str = "ui"
+) -> Pipeline:
+    """Archive (or bring back) a pipeline. Its deals stay where they are; the default pipeline
+    cannot be archived until another one is made the default."""
+    _lock_pipelines()
+    pipeline = Pipeline.objects.get(pk=pipeline.pk)
+    if pipeline.archived == archived:
+        return pipeline
+    if archived and pipeline.is_default:
+        raise Conflict(
+            {
+                "archived": f'"{pipeline.name}" is the default pipeline; make another pipeline '
+                "the default before archiving it."
+            }
+        )
+    pipeline.archived = archived
+    pipeline.save(update_fields=["archived"])
+    audit_event(
+        entity_type="pipeline",
+        entity_id=pipeline.pk,
+        action=AuditEvent.Action.UPDATE,
+        field="archived",
+        old_value=not archived,
+        new_value=archived,
+        actor=actor,
+        source=origin,
+    )
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_update(
+    *, pipeline: Pipeline, changes: dict[str, Any], actor=None, origin: str = "ui"
+) -> Pipeline:
+    """Rename or reposition a pipeline; `is_default: true` and `archived` go through
+    pipeline_set_default / pipeline_archive. Unsetting the default directly is refused: make
+    another pipeline the default instead."""
+    unknown = sorted(set(changes) - set(PIPELINE_FIELDS))
+    if unknown:
+        raise ValidationError({n: "This field cannot be set here." for n in unknown})
+    _lock_pipelines()
+    pipeline = Pipeline.objects.get(pk=pipeline.pk)
+    if changes.get("is_default") is False and pipeline.is_default:
+        raise ValidationError(
+            {"is_default": "There is always one default pipeline; make another one the default."}
+        )
+    if changes.get("is_default") and changes.get("archived"):
+        raise ValidationError({"archived": "The default pipeline cannot be archived."})
+    before = snapshot(pipeline, ("name", "position"))
+    if "name" in changes:
+        pipeline.name = (changes["name"] or "").strip()
+        if not pipeline.name:
+            raise ValidationError({"name": "Name the pipeline."})
+    if "position" in changes:
+        pipeline.position = changes["position"]
+    _full_clean(pipeline)
+    pipeline.save(update_fields=["name", "position"])
+    audit_changes(
+        entity_type="pipeline",
+        entity_id=pipeline.pk,
+        before=before,
+        after=snapshot(pipeline, ("name", "position")),
+        actor=actor,
+        source=origin,
+    )
+    if changes.get("archived") is False:  # unarchive first, so it can become the default
+        pipeline = pipeline_archive(pipeline=pipeline, archived=False, actor=actor, origin=origin)
+    if changes.get("is_default"):
+        pipeline = pipeline_set_default(pipeline=pipeline, actor=actor, origin=origin)
+    if changes.get("archived"):
+        pipeline = pipeline_archive(pipeline=pipeline, archived=True, actor=actor, origin=origin)
+    return pipeline
+
+
+@transaction.atomic
+def stage_update(*, stage: Stage, changes: dict[str, Any], actor=None, origin: str = "ui") -> Stage:
+    """Rename a stage, change its probability or its won/lost flags. A stage is never both
+    won and lost; the flags of a stage that holds deals do not change (those deals would be
+    closed or reopened without a move): move the deals out first."""
+    unknown = sorted(set(changes) - set(STAGE_FIELDS))
+    if unknown:
+        hint = {"position": "Reorder stages with the pipeline's stage order."}
+        raise ValidationError({n: hint.get(n, "This field cannot be set here.") for n in unknown})
+    stage = Stage.objects.select_for_update().select_related("pipeline").get(pk=stage.pk)
+    before = snapshot(stage, STAGE_FIELDS)
+    for name, value in changes.items():
+        setattr(stage, name, value.strip() if isinstance(value, str) else value)
+    if not stage.name:
+        raise ValidationError({"name": "Name the stage."})
+    if stage.is_won and stage.is_lost:
+        raise ValidationError({"is_won": "A stage cannot be both won and lost."})
+    flags_changed = (stage.is_won, stage.is_lost) != (before["is_won"], before["is_lost"])
+    if flags_changed:
+        in_stage = Deal.objects.filter(stage=stage).count()
+        if in_stage:
+            raise Conflict(
+                {
+                    "is_won" if stage.is_won != before["is_won"] else "is_lost": (
+                        f'{in_stage} deal(s) are in stage "{before["name"]}"; move them to '
+                        "another stage before changing whether it is won or lost."
+                    )
+                }
+            )
+    _full_clean(stage)
+    stage.save(update_fields=list(STAGE_FIELDS))
+    audit_changes(
+        entity_type="stage",
+        entity_id=stage.pk,
+        before=before,
+        after=snapshot(stage, STAGE_FIELDS),
+        actor=actor,
+        source=origin,
+    )
+    return stage
+
+
+@transaction.atomic
+def stage_reorder(
+    *, pipeline: Pipeline, stage_ids: list[int], actor=None, origin: str = "ui"
+) -> Pipeline:
+    """Put the pipeline's stages in the given order; every stage must be listed once."""
+    stages = {s.pk: s for s in Stage.objects.select_for_update().filter(pipeline=pipeline)}
+    missing = sorted(set(stages) - set(stage_ids))
+    unknown = sorted(set(stage_ids) - set(stages))
+    if missing or unknown or len(stage_ids) != len(set(stage_ids)):
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(map(str, missing))}")
+        if unknown:
+            parts.append(f"not stages of this pipeline: {', '.join(map(str, unknown))}")
+        if len(stage_ids) != len(set(stage_ids)):
+            parts.append("listed twice")
+        raise ValidationError(
+            {"stages": f"List every stage of this pipeline exactly once ({'; '.join(parts)})."}
+        )
+    before = [s.pk for s in sorted(stages.values(), key=lambda s: (s.position, s.pk))]
+    for position, pk in enumerate(stage_ids):
+        stages[pk].position = position
+    Stage.objects.bulk_update(stages.values(), ["position"])
+    if before != list(stage_ids):
+        audit_event(
+            entity_type="pipeline",
+            entity_id=pipeline.pk,
+            action=AuditEvent.Action.UPDATE,
+            field="stage_order",
+            old_value=before,
+            new_value=list(stage_ids),
+            actor=actor,
+            source=origin,
+        )
+    return pipeline
+
+
+@transaction.atomic
+def stage_delete(*, stage: Stage, actor=None, origin: str = "ui") -> None:
+    """Delete a stage that no deal is in and no stage history mentions; otherwise Conflict
+    (the history must keep pointing at real stages)."""
+    stage = Stage.objects.select_for_update().get(pk=stage.pk)
+    in_stage = Deal.objects.filter(stage=stage).count()
+    if in_stage:
+        raise Conflict(
+            {
+                "stage": f'{in_stage} deal(s) are in stage "{stage.name}"; move them to another '
+                "stage before deleting it."
+            }
+        )
+    history = (
+        DealStageChange.objects.filter(models.Q(to_stage=stage) | models.Q(from_stage=stage))
+        .values("deal")
+        .distinct()
+        .count()
+    )
+    if history:
+        raise Conflict(
+            {
+                "stage": f'Stage "{stage.name}" is in the stage history of {history} deal(s) '
+                "and cannot be deleted; rename it instead."
+            }
+        )
+    stage_id, name = stage.pk, stage.name
+    stage.delete()
+    audit_event(
+        entity_type="stage",
+        entity_id=stage_id,
+        action=AuditEvent.Action.DELETE,
+        old_value=name,
+        actor=actor,
+        source=origin,
+    )

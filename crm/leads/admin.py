@@ -23,7 +23,14 @@ from crm.contacts.admin import ContactAdmin
 from crm.tenancy.admin_sites import workspace_admin
 
 from .models import Lead, LeadStatus, LeadStatusChange
-from .services import LEAD_FIELDS, lead_convert, lead_create, lead_transition, lead_update
+from .services import (
+    LEAD_FIELDS,
+    lead_convert,
+    lead_create,
+    lead_delete,
+    lead_transition,
+    lead_update,
+)
 from .status import NEEDS_REASON
 
 
@@ -58,6 +65,7 @@ class ContactLeadInline(ReadOnlyInline):
 class LeadAdmin(ServiceModelAdmin):
     service_fields = ("contact", *LEAD_FIELDS)
     audit_entity = "lead"
+    deleted_with_record = ("leads.LeadStatusChange",)
 
     list_display = (
         "id",
@@ -139,6 +147,9 @@ class LeadAdmin(ServiceModelAdmin):
 
     def service_update(self, request: HttpRequest, obj: Lead, changes: dict) -> Lead:
         return lead_update(lead=obj, changes=changes, actor=request.user, origin=ORIGIN)
+
+    def service_delete(self, request: HttpRequest, obj: Lead) -> None:
+        lead_delete(lead=obj, actor=request.user, origin=ORIGIN)
 
     @admin.action(description="Change status…", permissions=["change"])
     def change_status(self, request: HttpRequest, queryset: QuerySet[Lead]):

@@ -92,6 +92,7 @@ class LeadUpdate(StrictSerializer):
     field_hints = {
         "status": "Change the status with POST /api/v1/leads/{id}/transition/.",
         "converted_deal": "Convert with POST /api/v1/leads/{id}/convert/.",
+        "contact": "A lead's contact cannot change.",
     }
 
 
@@ -144,6 +145,7 @@ class LeadFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     create=extend_schema(request=LeadInput, responses={201: LeadOutput}),
+    update=extend_schema(request=LeadUpdate, responses=LeadOutput),
     partial_update=extend_schema(request=LeadUpdate, responses=LeadOutput),
 )
 class LeadViewSet(ServiceViewSet):
@@ -182,6 +184,12 @@ class LeadViewSet(ServiceViewSet):
         return services.lead_update(
             lead=instance, changes=data, actor=actor_of(self.request), origin=ORIGIN
         )
+
+    def service_replace(self, instance: Lead, data: dict[str, Any]) -> Lead:
+        return services.lead_update(
+            lead=instance, changes=data, actor=actor_of(self.request), origin=ORIGIN,
+            partial=False,
+        )  # fmt: skip
 
     def service_delete(self, instance: Lead) -> None:
         services.lead_delete(lead=instance, actor=actor_of(self.request), origin=ORIGIN)

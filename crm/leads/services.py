@@ -76,11 +76,22 @@ def lead_create(*, contact: Contact, actor=None, origin: str = "ui", **fields: A
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, changes: dict[str, Any], actor=None, origin: str = "ui") -> Lead:
+def lead_update(
+    *,
+    lead: Lead,
+    changes: dict[str, Any],
+    actor=None,
+    origin: str = "ui",
+    partial: bool = True,
+) -> Lead:
+    """Change a lead's editable fields. `partial=False` is a full replace (PUT): `custom`
+    replaces the stored values and required custom fields must be given."""
     if "status" in changes:
         raise ValidationError({"status": "Change the status with a transition."})
     before = snapshot(lead, AUDITED_LEAD_FIELDS)
-    lead_prepare(lead, changes, partial=True)
+    if not partial:
+        lead.custom = {}
+    lead_prepare(lead, changes, partial=partial)
     lead.save()
     after = snapshot(lead, AUDITED_LEAD_FIELDS)
     audit_changes(
@@ -211,12 +222,13 @@ def lead_mark_first_response(*, lead_id: int, at) -> None:
 
 @transaction.atomic
 def lead_delete(*, lead: Lead, actor=None, origin: str = "ui") -> None:
-    lead_id = lead.pk
+    lead_id, label = lead.pk, str(lead)
     lead.delete()
     audit_event(
         entity_type="lead",
         entity_id=lead_id,
         action=AuditEvent.Action.DELETE,
+        old_value=label,
         actor=actor,
         source=origin,
     )

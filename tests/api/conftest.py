@@ -34,6 +34,9 @@ class ApiClient(Client):
     def patch(self, path, data=None, content_type="application/json", **extra):
         return super().patch(path, data, content_type=content_type, **extra)
 
+    def put(self, path, data=None, content_type="application/json", **extra):
+        return super().put(path, data, content_type=content_type, **extra)
+
 
 @pytest.fixture
 def make_key() -> Callable[..., str]:

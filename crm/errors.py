@@ -1,0 +1,12 @@
+"""Errors the domain services raise, shared by every app (the API and the admin map them)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+
+class Conflict(ValidationError):
+    """The input is well formed, but the record's current state refuses it: a stage that still
+    holds deals, a custom field whose values are in use, a system activity. The API answers
+    409 (`urn:lodestar:problem:conflict`); everywhere else it is a ValidationError like any
+    other, so the admin shows it as a form error or a per-row refusal."""
