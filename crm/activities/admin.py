@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from crm.adminkit import (
+    ORIGIN,
     ReadOnlyInline,
     ServiceModelAdmin,
     run_per_row,
@@ -21,7 +22,7 @@ from crm.leads.admin import LeadAdmin
 from crm.tenancy.admin_sites import workspace_admin
 
 from .models import Activity, Task
-from .services import activity_log, task_complete, task_create
+from .services import activity_log, task_complete, task_create, task_update
 
 _LINKS = ("contact", "lead", "deal", "company")
 _LINKS_RELATED = ("contact", "lead__contact", "deal", "company")
@@ -110,12 +111,7 @@ class TaskAdmin(ServiceModelAdmin):
         return task_create(actor=request.user, **data)
 
     def service_update(self, request: HttpRequest, obj: Task, changes: dict) -> Task:
-        # Tasks have no update service (no audit trail or event): plain validated fields.
-        for name, value in changes.items():
-            setattr(obj, name, value)
-        obj.full_clean()
-        obj.save()
-        return obj
+        return task_update(task=obj, changes=changes, actor=request.user, origin=ORIGIN)
 
     @admin.action(description="Mark done", permissions=["change"])
     def mark_done(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from crm.adminkit import ServiceModelAdmin
+from crm.adminkit import ORIGIN, ServiceModelAdmin
 from crm.tenancy.admin_sites import workspace_admin
 
-from .models import CustomFieldDefinition, FieldType
-from .services import custom_field_define
-
-# Where each entity's values live (looked up lazily: these apps sit above customfields).
-ENTITY_MODELS = {"contact": "contacts.Contact", "lead": "leads.Lead", "deal": "deals.Deal"}
-
-
-def custom_values_exist(*, entity: str, key: str) -> bool:
-    model = apps.get_model(ENTITY_MODELS[entity])
-    return model.objects.filter(custom__has_key=key).exists()
+from .models import CustomFieldDefinition
+from .services import custom_field_define, custom_field_update
 
 
 @admin.register(CustomFieldDefinition, site=workspace_admin)
@@ -69,18 +59,6 @@ class CustomFieldDefinitionAdmin(ServiceModelAdmin):
     def service_update(
         self, request: HttpRequest, obj: CustomFieldDefinition, changes: dict
     ) -> CustomFieldDefinition:
-        # No update service exists in customfields; the admin guards the dangerous change.
-        if "field_type" in changes and custom_values_exist(entity=obj.entity, key=obj.key):
-            raise ValidationError(
-                {
-                    "field_type": "Records already hold values for this field; its type cannot "
-                    "change. Create a new field (and archive this one) instead."
-                }
-            )
-        for name, value in changes.items():
-            setattr(obj, name, value)
-        if obj.field_type == FieldType.CHOICE and not obj.choices:
-            raise ValidationError({"choices": "A choice field needs at least one choice."})
-        obj.full_clean()
-        obj.save()
-        return obj
+        return custom_field_update(
+            definition=obj, changes=changes, actor=request.user, origin=ORIGIN
+        )
