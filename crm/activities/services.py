@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from crm.audit.models import AuditEvent
 from crm.audit.services import audit_changes, audit_event, snapshot
-from crm.errors import Conflict
+from crm.errors import Conflict, model_full_clean
 from crm.events import publish
 from crm.leads.services import lead_mark_first_response
 
@@ -129,13 +129,6 @@ ACTIVITY_EDITABLE_FIELDS = ("subject", "body", "occurred_at", "duration_seconds"
 TASK_FIELDS = ("title", "notes", "due_at", "assignee", "priority", *LINK_FIELDS)
 
 
-def _clean(instance) -> None:
-    try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
-
-
 def _refuse_system(activity: Activity, verb: str) -> None:
     if activity.kind == Activity.Kind.SYSTEM:
         raise Conflict(
@@ -172,7 +165,7 @@ def activity_update(
         activity.duration_seconds = changes["duration_seconds"]
     if activity.kind == Activity.Kind.NOTE and not activity.body.strip():
         raise ValidationError({"body": "A note needs some text."})
-    _clean(activity)
+    model_full_clean(activity)
     activity.save()
     audit_changes(
         entity_type="activity",
@@ -222,7 +215,7 @@ def task_update(*, task: Task, changes: dict[str, Any], actor=None, origin: str 
     if task.priority not in Task.Priority.values:
         raise ValidationError({"priority": "Priority is 1 (low) to 4 (urgent)."})
     task.notes = task.notes or ""
-    _clean(task)
+    model_full_clean(task)
     task.save()
     after = snapshot(task, TASK_FIELDS)
     audit_changes(

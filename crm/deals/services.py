@@ -13,7 +13,7 @@ from crm.audit.services import audit_changes, audit_event, snapshot
 from crm.contacts.models import Contact
 from crm.customfields.models import Entity
 from crm.customfields.services import custom_values_clean
-from crm.errors import Conflict
+from crm.errors import Conflict, model_full_clean
 from crm.events import publish
 
 from .defaults import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES
@@ -31,13 +31,6 @@ DEAL_FIELDS = (
     "custom",
 )
 AUDITED_DEAL_FIELDS = (*DEAL_FIELDS, "stage", "pipeline")
-
-
-def _full_clean(instance) -> None:
-    try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
 
 
 @transaction.atomic
@@ -89,7 +82,7 @@ def stage_add(
     )
     if is_won and is_lost:
         raise ValidationError({"is_won": "A stage cannot be both won and lost."})
-    _full_clean(stage)
+    model_full_clean(stage)
     stage.save()
     return stage
 
@@ -125,7 +118,7 @@ def deal_create(
     deal.stage_changed_at = timezone.now()
     if stage.is_closed:
         deal.closed_at = timezone.now()
-    _full_clean(deal)
+    model_full_clean(deal)
     deal.save()
     for contact, role in contacts or []:
         DealContact.objects.get_or_create(deal=deal, contact=contact, defaults={"role": role})
@@ -176,7 +169,7 @@ def deal_update(
             existing=deal.custom if partial else {},
             partial=partial,
         )
-    _full_clean(deal)
+    model_full_clean(deal)
     deal.save()
     audit_changes(
         entity_type="deal",
@@ -357,7 +350,7 @@ def pipeline_update(
             raise ValidationError({"name": "Name the pipeline."})
     if "position" in changes:
         pipeline.position = changes["position"]
-    _full_clean(pipeline)
+    model_full_clean(pipeline)
     pipeline.save(update_fields=["name", "position"])
     audit_changes(
         entity_type="pipeline",
@@ -405,7 +398,7 @@ def stage_update(*, stage: Stage, changes: dict[str, Any], actor=None, origin: s
                     )
                 }
             )
-    _full_clean(stage)
+    model_full_clean(stage)
     stage.save(update_fields=list(STAGE_FIELDS))
     audit_changes(
         entity_type="stage",

@@ -15,6 +15,7 @@ from crm.customfields.models import Entity
 from crm.customfields.services import custom_values_clean
 from crm.deals.models import Deal, Pipeline, Stage
 from crm.deals.services import deal_create
+from crm.errors import model_full_clean
 from crm.events import publish
 
 from .models import Lead, LeadStatus, LeadStatusChange
@@ -36,13 +37,6 @@ class IllegalTransition(ValidationError):
     """A status move the lead machine does not allow; the message names the legal ones."""
 
 
-def _full_clean(lead: Lead) -> None:
-    try:
-        lead.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
-
-
 def lead_prepare(lead: Lead, changes: dict[str, Any], *, partial: bool) -> Lead:
     """Apply and validate editable fields without saving (shared with the bulk import)."""
     changes = dict(changes)
@@ -55,7 +49,7 @@ def lead_prepare(lead: Lead, changes: dict[str, Any], *, partial: bool) -> Lead:
     lead.custom = custom_values_clean(
         entity=Entity.LEAD, values=custom, existing=lead.custom, partial=partial
     )
-    _full_clean(lead)
+    model_full_clean(lead)
     return lead
 
 
