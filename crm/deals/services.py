@@ -109,6 +109,8 @@ def deal_create(
     stage = stage or _first_open_stage(pipeline)
     if stage.pipeline_id != pipeline.pk:
         raise ValidationError({"stage": "That stage belongs to another pipeline."})
+    if pipeline.archived:
+        raise ValidationError({"pipeline": f'Pipeline "{pipeline}" is archived.'})
     custom = fields.pop("custom", None)
     unknown = sorted(set(fields) - set(DEAL_FIELDS))
     if unknown:
@@ -192,6 +194,8 @@ def deal_move_stage(
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if stage.pk == deal.stage_id:
         return deal
+    if stage.pipeline.archived:
+        raise ValidationError({"stage": f'Pipeline "{stage.pipeline}" is archived.'})
     if stage.is_lost and not (lost_reason or deal.lost_reason).strip():
         raise ValidationError({"lost_reason": "Say why the deal was lost."})
     previous = deal.stage

@@ -166,3 +166,17 @@ def test_pipeline_records_are_per_workspace(alpha, beta):
     with schema_context(beta.schema):
         assert not Deal.objects.filter(name="Alpha only deal").exists()
         assert Pipeline.objects.filter(is_default=True).count() == 1
+
+
+def test_archived_pipelines_take_no_new_deals(alpha):
+    from crm.deals.services import pipeline_archive
+
+    with schema_context(alpha.schema):
+        old = pipeline_create(name="Old", stages=[("Open", 20, False, False)])
+        deal = deal_create(name="Before archive")
+        pipeline_archive(pipeline=old)
+        old.refresh_from_db()
+        with pytest.raises(ValidationError, match="archived"):
+            deal_create(name="After", pipeline=old)
+        with pytest.raises(ValidationError, match="archived"):
+            deal_move_stage(deal=deal, stage=old.stages.get())
