@@ -17,8 +17,10 @@ from crm.tenancy.selectors import workspace_current
 
 from .models import Channel, Company, ConsentRecord, Contact, DoNotContact
 from .normalize import (
+    email_check_length,
     normalize_email,
     normalize_phone,
+    normalize_phone_and_timezone,
     timezone_from_address,
     timezone_from_phone,
 )
@@ -140,13 +142,17 @@ def _normalize_contact(contact: Contact, *, region: str, touched: set[str]) -> d
     if "email" in touched:
         try:
             contact.email = normalize_email(contact.email)
+            # full_clean skips the email (validated here), so check its column length too.
+            email_check_length(contact.email)
         except ValidationError as exc:
             errors["email"] = exc.messages[0]
     if "phone" in touched:
         try:
-            contact.phone = normalize_phone(contact.phone, region=region)
+            contact.phone, zone = normalize_phone_and_timezone(contact.phone, region=region)
         except ValidationError as exc:
             errors["phone"] = exc.messages[0]
+        else:  # _derive_timezone reuses it instead of parsing the number again
+            contact._phone_zone = (contact.phone, zone)
     if "country" in touched:
         contact.country = (contact.country or "").strip().upper()
     if "tags" in touched:
@@ -170,7 +176,11 @@ def _derive_timezone(contact: Contact, *, workspace_timezone: str, touched: set[
     if derived:
         contact.timezone, contact.timezone_source = derived, Contact.TimezoneSource.ADDRESS
         return
-    derived = timezone_from_phone(contact.phone)
+    parsed = getattr(contact, "_phone_zone", None)
+    if parsed is not None and parsed[0] == contact.phone:
+        derived = parsed[1]
+    else:
+        derived = timezone_from_phone(contact.phone)
     if derived:
         contact.timezone, contact.timezone_source = derived, Contact.TimezoneSource.PHONE
         return
@@ -239,16 +249,25 @@ def contact_create(*, actor=None, origin: str = "ui", **fields: Any) -> Contact:
 
 @transaction.atomic
 def contact_update(
-    *, contact: Contact, changes: dict[str, Any], actor=None, origin: str = "ui"
+    *,
+    contact: Contact,
+    changes: dict[str, Any],
+    actor=None,
+    origin: str = "ui",
+    partial: bool = True,
 ) -> Contact:
+    """Change a contact's fields. `partial=False` is a full replace (PUT): `custom` replaces
+    the stored values and required custom fields must be given."""
     workspace = workspace_current()
     before = snapshot(contact, CONTACT_FIELDS)
+    if not partial:
+        contact.custom = {}
     contact_prepare(
         contact,
         changes,
         region=workspace.default_phone_region,
         workspace_timezone=workspace.timezone,
-        partial=True,
+        partial=partial,
     )
     _set_lifecycle_dates(contact, before["lifecycle_stage"])
     contact.save()
@@ -349,13 +368,14 @@ def dnc_remove(*, entry: DoNotContact) -> None:
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor=None, origin: str = "ui") -> None:
-    """Delete a contact (its leads go with it); the audit row keeps who and when."""
-    contact_id = contact.pk
+    """Delete a contact (its leads go with it); the audit row keeps who, when and what."""
+    contact_id, label = contact.pk, str(contact)
     contact.delete()
     audit_event(
         entity_type="contact",
         entity_id=contact_id,
         action=AuditEvent.Action.DELETE,
+        old_value=label,
         actor=actor,
         source=origin,
     )
@@ -364,12 +384,13 @@ def contact_delete(*, contact: Contact, actor=None, origin: str = "ui") -> None:
 
 @transaction.atomic
 def company_delete(*, company: Company, actor=None, origin: str = "ui") -> None:
-    company_id = company.pk
+    company_id, label = company.pk, str(company)
     company.delete()
     audit_event(
         entity_type="company",
         entity_id=company_id,
         action=AuditEvent.Action.DELETE,
+        old_value=label,
         actor=actor,
         source=origin,
     )

@@ -5,7 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +22,7 @@ from .mapping import available_targets
 from .models import DuplicatePolicy, ImportJob, MappingPreset, Target
 from .parsing import max_bytes
 from .presets import bank_marketing_preset_install
-from .selectors import import_error_report_csv, import_job_list
+from .selectors import import_error_report_lines, import_job_list
 from .services import import_job_create, import_job_set_mapping, import_job_start
 
 
@@ -144,7 +149,9 @@ class ImportJobAdmin(admin.ModelAdmin):
         job = get_object_or_404(import_job_list(), pk=job_id)
         if not self.has_view_permission(request, job):
             return HttpResponse(status=403)
-        response = HttpResponse(import_error_report_csv(job=job), content_type="text/csv")
+        response = StreamingHttpResponse(
+            import_error_report_lines(job=job), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response
 

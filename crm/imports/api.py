@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from .models import DuplicatePolicy, ImportJob, MappingPreset, Target
 from .parsing import max_bytes
 from .presets import bank_marketing_preset_install
-from .selectors import import_error_report_csv, import_job_get, import_job_list
+from .selectors import import_error_report_lines, import_job_get, import_job_list
 from .services import import_job_create, import_job_set_mapping, import_job_start
 
 
@@ -147,7 +147,9 @@ class ImportStartApi(_ImportView):
 class ImportErrorReportApi(_ImportView):
     def get(self, request: Request, job_id: int) -> HttpResponse:
         job = self._job(job_id)
-        response = HttpResponse(import_error_report_csv(job=job), content_type="text/csv")
+        response = StreamingHttpResponse(
+            import_error_report_lines(job=job), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.events import publish
 from crm.team.realtime import notify_user
 from crm.tenancy.selectors import workspace_current
 
-from .engine import ConcurrentRunError, commit_batch
+from .engine import ConcurrentRunError, commit_batch, validate_batch
 from .mapping import mapping_validate, suggest_mapping
 from .models import DuplicatePolicy, ImportJob, MappingPreset, Target
 from .parsing import iter_rows, parse_file
@@ -179,14 +180,35 @@ def import_job_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> ImportJob:
     rows = iter_rows(job.content, encoding=job.encoding, delimiter=job.delimiter)
     position = job.committed_rows
     rows = itertools.islice(rows, position, None)
+    # Validation is pure Python and never touches the database, so the NEXT batch is
+    # validated on a helper thread while this one is written (psycopg releases the GIL while
+    # PostgreSQL works). Batches are still committed one at a time, in order.
+    language = translation.get_language()
+
+    def validate(batch: list) -> tuple:
+        with translation.override(language):
+            return validate_batch(preparer, batch)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"import-{job.pk}")
+
+    def submit() -> tuple[list, Future | None]:
+        batch = list(itertools.islice(rows, batch_size))
+        return batch, pool.submit(validate, batch) if batch else None
+
     try:
-        while batch := list(itertools.islice(rows, batch_size)):
-            commit_batch(job=job, preparer=preparer, batch=batch, start=position)
+        batch, pending = submit()
+        while pending is not None:
+            validated = pending.result()
+            following = submit()
+            commit_batch(
+                job=job, preparer=preparer, batch=batch, start=position, validated=validated
+            )
             position += len(batch)
             job.refresh_from_db(fields=["committed_rows", "created_count", "updated_count",
                                         "skipped_count", "error_count"])  # fmt: skip
             snapshot = _copy(job)  # the counters as of this batch, not of a later one
             transaction.on_commit(lambda snapshot=snapshot: _progress(snapshot))
+            batch, pending = following
     except ConcurrentRunError:
         logger.warning("Import #%s is being run by another worker; this run stops.", job.pk)
         return job
@@ -194,6 +216,8 @@ def import_job_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> ImportJob:
         _finish(job, status=ImportJob.Status.FAILED, last_error=f"{type(exc).__name__}: {exc}")
         _progress(job)
         raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     _finish(job, status=ImportJob.Status.COMPLETED, finished_at=timezone.now())
     _progress(job)
     publish("import.completed", job_id=job.pk, target=job.target)

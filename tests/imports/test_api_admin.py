@@ -55,7 +55,9 @@ def test_api_upload_map_start_and_report(alpha, alpha_manager, django_capture_on
     assert payloads[-1]["status"] == "completed" and payloads[-1]["processed"] == 2
     assert all(c.kwargs["user_id"] == alpha_manager.pk for c in notify.call_args_list)
     report = client.get(done["error_report_url"])
-    assert report.status_code == 200 and b'3,"email: ""nope"" is not a valid' in report.content
+    assert report.status_code == 200 and report.streaming
+    body = b"".join(report.streaming_content)
+    assert b'3,"email: ""nope"" is not a valid' in body
 
 
 def test_api_refuses_bad_files_with_400(alpha, alpha_manager):
@@ -97,7 +99,9 @@ def test_admin_upload_mapping_and_report(alpha, alpha_manager):
         assert job.warnings == ['Column "Mobile" is not mapped and will be ignored.']
     page = client.get(f"/admin/imports/importjob/{job.pk}/change/")
     assert page.status_code == 200 and b"0 / 2 rows" in page.content
-    assert client.get(f"/admin/imports/importjob/{job.pk}/report.csv").status_code == 200
+    report = client.get(f"/admin/imports/importjob/{job.pk}/report.csv")
+    assert report.status_code == 200 and report.streaming
+    assert b"".join(report.streaming_content).startswith(b"row,reason,Name,E-mail,Mobile\r\n")
     del delay
 
 
@@ -139,3 +143,38 @@ def test_task_refuses_to_run_without_a_workspace(alpha):
 
     with pytest.raises(MissingTenantError):
         import_job_run_task.delay(job_id=1)
+
+
+def test_error_report_streams_every_row_in_order_and_defuses_formulas(
+    alpha, alpha_manager, monkeypatch
+):
+    """Both downloads stream (StreamingHttpResponse over a chunked .iterator()), in file
+    order, with spreadsheet formulas neutralised as in the CSV export."""
+    import csv
+    import io
+
+    from crm.imports.services import import_job_run, import_job_start
+
+    rows = [["name", "=cmd|' /C calc'!A0", "email"]]
+    rows += [[f"P{i}", "+1 512 555 0100", f"bad{i}@"] for i in range(2500)]
+    rows.append(["@SUM(1+1)", "-2", "still-bad@"])
+    with schema_context(alpha.schema):
+        job = import_job_create(
+            file_name="f.csv", content=csv_bytes(rows), actor=alpha_manager,
+            mapping={"name": "contact.full_name", "email": "contact.email"},
+        )  # fmt: skip
+        import_job_start(job=job)
+        import_job_run(job_id=job.pk)
+    client = alpha.logged_in_client(alpha_manager)
+    for url in (f"/api/v1/imports/{job.pk}/errors.csv",
+                f"/admin/imports/importjob/{job.pk}/report.csv"):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200 and response.streaming, url
+        assert response["Content-Type"].startswith("text/csv")
+        assert 'filename="import-' in response["Content-Disposition"]
+        report = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert report[0] == ["row", "reason", "name", "'=cmd|' /C calc'!A0", "email"]
+        assert [int(r[0]) for r in report[1:]] == list(range(2, 2503))
+        assert report[1] == ["2", 'email: "bad0@" is not a valid email address.', "P0",
+                             "'+1 512 555 0100", "bad0@"]  # fmt: skip
+        assert report[-1][2:] == ["'@SUM(1+1)", "'-2", "still-bad@"]
