@@ -12,6 +12,7 @@ from crm.audit.models import AuditEvent
 from crm.audit.services import audit_changes, audit_event, snapshot
 from crm.customfields.models import Entity
 from crm.customfields.services import custom_values_clean
+from crm.errors import model_full_clean
 from crm.events import publish
 from crm.tenancy.selectors import workspace_current
 
@@ -70,13 +71,6 @@ def _apply(instance, changes: dict[str, Any], allowed: tuple[str, ...]) -> None:
         setattr(instance, name, value)
 
 
-def _full_clean(instance, *, exclude: tuple[str, ...] = ()) -> None:
-    try:
-        instance.full_clean(exclude=list(exclude), validate_unique=False)
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
-
-
 def _set_lifecycle_dates(instance, before_stage: str | None) -> None:
     if instance.lifecycle_stage == before_stage:
         return
@@ -97,7 +91,7 @@ def company_create(*, name: str, actor=None, origin: str = "ui", **fields: Any) 
     company.domain = (company.domain or "").strip().lower().removeprefix("www.")
     company.country = (company.country or "").upper()
     _set_lifecycle_dates(company, None)
-    _full_clean(company)
+    model_full_clean(company)
     company.save()
     audit_event(
         entity_type="company",
@@ -119,7 +113,7 @@ def company_update(
     if "domain" in changes:
         company.domain = (company.domain or "").strip().lower().removeprefix("www.")
     _set_lifecycle_dates(company, before["lifecycle_stage"])
-    _full_clean(company)
+    model_full_clean(company)
     company.save()
     audit_changes(
         entity_type="company",
@@ -219,7 +213,7 @@ def contact_prepare(
     if errors:
         raise ValidationError(errors)
     _derive_timezone(contact, workspace_timezone=workspace_timezone, touched=touched)
-    _full_clean(contact, exclude=("email",))  # email already validated, lowercase
+    model_full_clean(contact, exclude=("email",))  # email already validated, lowercase
     return contact
 
 
@@ -319,7 +313,7 @@ def consent_record(
         recorded_by=actor,
         occurred_at=occurred_at or timezone.now(),
     )
-    _full_clean(record)
+    model_full_clean(record)
     record.save()
     publish("contact.consent_changed", contact_id=contact.pk, channel=channel, status=record.status)
     return record
