@@ -136,7 +136,11 @@ SPECTACULAR_SETTINGS = {
     "application/problem+json. See docs/api.md.",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"LeadStatusEnum": "crm.leads.models.LeadStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "crm.leads.models.LeadStatus",
+        "ImportStatusEnum": "crm.imports.models.ImportJob.Status",
+        "DeliveryStatusEnum": "crm.webhooks.models.DeliveryStatus",
+    },
 }
 
 # --- imports and webhooks ---------------------------------------------------------------------

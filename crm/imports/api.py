@@ -7,6 +7,8 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -61,6 +63,11 @@ class ImportJobOutput(serializers.ModelSerializer):
         return job.status == ImportJob.Status.FAILED
 
 
+_job_list_schema = inline_serializer(
+    name="ImportJobList", fields={"results": ImportJobOutput(many=True)}
+)
+
+
 class _ImportView(APIView):
     scope_resource = "imports"
 
@@ -74,7 +81,7 @@ class _ImportView(APIView):
 class ImportListCreateApi(_ImportView):
     parser_classes = [MultiPartParser, FormParser]
 
-    class Input(serializers.Serializer):
+    class CreateInput(serializers.Serializer):
         file = serializers.FileField()
         target = serializers.ChoiceField(choices=Target.choices, default=Target.CONTACTS)
         duplicates = serializers.ChoiceField(
@@ -86,12 +93,16 @@ class ImportListCreateApi(_ImportView):
         mapping = _JsonDict(required=False)
         start = serializers.BooleanField(default=False)
 
+    @extend_schema(operation_id="imports_list", responses=_job_list_schema)
     def get(self, request: Request) -> Response:
         jobs = import_job_list()[:100]
         return Response({"results": ImportJobOutput(jobs, many=True).data})
 
+    @extend_schema(
+        operation_id="imports_create", request=CreateInput, responses={201: ImportJobOutput}
+    )
     def post(self, request: Request) -> Response:
-        data = self.Input(data=request.data)
+        data = self.CreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         if upload.size > max_bytes():
@@ -112,6 +123,7 @@ class ImportListCreateApi(_ImportView):
 
 
 class ImportDetailApi(_ImportView):
+    @extend_schema(operation_id="imports_retrieve", responses=ImportJobOutput)
     def get(self, request: Request, job_id: int) -> Response:
         return Response(ImportJobOutput(self._job(job_id)).data)
 
@@ -119,14 +131,17 @@ class ImportDetailApi(_ImportView):
 class ImportMappingApi(_ImportView):
     parser_classes = [JSONParser]
 
-    class Input(serializers.Serializer):
+    class MappingInput(serializers.Serializer):
         mapping = _JsonDict()
         duplicates = serializers.ChoiceField(choices=DuplicatePolicy.choices, required=False)
         save_as_preset = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @extend_schema(
+        operation_id="imports_set_mapping", request=MappingInput, responses=ImportJobOutput
+    )
     def post(self, request: Request, job_id: int) -> Response:
         job = self._job(job_id)
-        data = self.Input(data=request.data)
+        data = self.MappingInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             job = import_job_set_mapping(job=job, actor=request.user, **data.validated_data)
@@ -136,6 +151,7 @@ class ImportMappingApi(_ImportView):
 
 
 class ImportStartApi(_ImportView):
+    @extend_schema(operation_id="imports_start", request=None, responses={202: ImportJobOutput})
     def post(self, request: Request, job_id: int) -> Response:
         try:
             job = import_job_start(job=self._job(job_id), actor=request.user)
@@ -145,6 +161,9 @@ class ImportStartApi(_ImportView):
 
 
 class ImportErrorReportApi(_ImportView):
+    @extend_schema(
+        operation_id="imports_error_report", responses={(200, "text/csv"): OpenApiTypes.STR}
+    )
     def get(self, request: Request, job_id: int) -> HttpResponse:
         job = self._job(job_id)
         response = StreamingHttpResponse(
@@ -160,12 +179,21 @@ class PresetOutput(serializers.ModelSerializer):
         fields = ("id", "name", "target", "mapping", "options", "created_at")
 
 
+_preset_list_schema = inline_serializer(
+    name="MappingPresetList", fields={"results": PresetOutput(many=True)}
+)
+
+
 class PresetListApi(_ImportView):
+    @extend_schema(operation_id="imports_presets_list", responses=_preset_list_schema)
     def get(self, request: Request) -> Response:
         return Response({"results": PresetOutput(MappingPreset.objects.all(), many=True).data})
 
 
 class BankMarketingPresetApi(_ImportView):
+    @extend_schema(
+        operation_id="imports_bank_marketing_preset", request=None, responses={201: PresetOutput}
+    )
     def post(self, request: Request) -> Response:
         try:
             preset = bank_marketing_preset_install(actor=request.user)
