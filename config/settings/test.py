@@ -9,6 +9,9 @@ WHITENOISE_USE_FINDERS = True
 # each get their own test database and their own Redis key space.
 _RUN = env.str("TEST_DB_SUFFIX", default="")
 DATABASES["default"]["TEST"] = {"NAME": f"test_lodestar{_RUN}"}
+# Code that loads test settings outside pytest (a script, a shell) must not reach the demo's
+# data: point it at a database nobody creates, so it fails instead of writing there.
+DATABASES["default"]["NAME"] = "lodestar_not_for_tests"
 REDIS_PREFIX = f"lodestar-test{_RUN}"
 CACHES["default"]["KEY_PREFIX"] = REDIS_PREFIX  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = REDIS_PREFIX  # noqa: F405
