@@ -10,6 +10,10 @@ from crm.tenancy.admin_sites import workspace_admin
 
 urlpatterns = [
     path("", team_views.home, name="home"),
+    # The rep UI's pages (templates/, static/).
+    path("leads/", include("crm.leads.urls")),
+    path("", include("crm.contacts.urls")),  # /contacts/<id>/, /companies/<id>/
+    path("pipeline/", include("crm.deals.urls")),
     # Before Django's auth URLs: invited members (no password yet) must be able to reset.
     path(
         "accounts/password_reset/",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .models import Activity, Task
 
@@ -18,3 +18,41 @@ def timeline_for(*, contact=None, lead=None, deal=None, company=None) -> QuerySe
 def task_list_open(*, assignee=None) -> QuerySet[Task]:
     qs = Task.objects.filter(done=False).select_related("assignee", "contact", "lead", "deal")
     return qs.filter(assignee=assignee) if assignee is not None else qs
+
+
+# --- the rep UI's reads ---------------------------------------------------------------------
+
+
+def timeline_entries(
+    *, contact=None, lead=None, company=None, limit: int = 50
+) -> list[tuple[str, object]]:
+    """The record's activities (system entries included: status and stage changes) and its
+    tasks, merged newest first as ("activity" | "task", row). Two queries whatever the size."""
+    filters = {k: v for k, v in {"contact": contact, "lead": lead, "company": company}.items() if v}
+    activities = list(Activity.objects.filter(**filters).select_related("actor")[:limit])
+    tasks = list(
+        Task.objects.filter(**filters).select_related("assignee").order_by("-created_at")[:limit]
+    )
+    merged = [("activity", a.occurred_at, a) for a in activities] + [
+        ("task", t.created_at, t) for t in tasks
+    ]
+    merged.sort(key=lambda row: row[1], reverse=True)
+    return [(kind, row) for kind, _, row in merged[:limit]]
+
+
+def task_list_mine_open(*, user, limit: int = 30) -> QuerySet[Task]:
+    """My open tasks, soonest due first; tasks without a due time last."""
+    return (
+        Task.objects.filter(assignee=user, done=False)
+        .select_related("contact", "lead", "lead__contact", "deal")
+        .order_by(F("due_at").asc(nulls_last=True), "-priority", "id")[:limit]
+    )
+
+
+def activity_list_recent_for_owner(*, user, limit: int = 15) -> QuerySet[Activity]:
+    """Recent activity on records I own (my leads, contacts, deals), newest first."""
+    return (
+        Activity.objects.filter(Q(lead__owner=user) | Q(contact__owner=user) | Q(deal__owner=user))
+        .select_related("actor", "lead", "contact", "deal")
+        .order_by("-occurred_at", "-id")[:limit]
+    )

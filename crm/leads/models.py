@@ -73,3 +73,23 @@ class LeadStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"lead {self.lead_id}: {self.from_status} → {self.to_status}"
+
+
+class LeadSavedView(models.Model):
+    """A rep's named set of leads-list filters: the list's query string, replayed as is."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_saved_views"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True, help_text="the list's query string")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="lead_saved_view_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

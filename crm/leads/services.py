@@ -18,7 +18,7 @@ from crm.deals.services import deal_create
 from crm.errors import model_full_clean
 from crm.events import publish
 
-from .models import Lead, LeadStatus, LeadStatusChange
+from .models import Lead, LeadSavedView, LeadStatus, LeadStatusChange
 from .status import NEEDS_REASON, allowed_next
 
 LEAD_FIELDS = (
@@ -227,3 +227,26 @@ def lead_delete(*, lead: Lead, actor=None, origin: str = "ui") -> None:
         source=origin,
     )
     publish("lead.deleted", lead_id=lead_id)
+
+
+# --- saved views of the leads list (per user) ------------------------------------------------
+
+
+@transaction.atomic
+def lead_saved_view_save(*, user, name: str, query: str) -> LeadSavedView:
+    """Create or replace the user's view of that name."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the view."})
+    if len(name) > 80:
+        raise ValidationError({"name": "Keep the name under 80 characters."})
+    # Only the filters are kept: the page and any stray parameters are the list's business.
+    query = query.lstrip("?")[:2000]
+    view, _ = LeadSavedView.objects.update_or_create(
+        user=user, name=name, defaults={"query": query}
+    )
+    return view
+
+
+def lead_saved_view_delete(*, view: LeadSavedView) -> None:
+    view.delete()
