@@ -47,6 +47,8 @@ CRM_APPS = [
     "crm.api",
     "crm.imports",
     "crm.webhooks",
+    "crm.notifications",
+    "crm.search",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
