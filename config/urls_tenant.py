@@ -14,6 +14,10 @@ urlpatterns = [
     path("leads/", include("crm.leads.urls")),
     path("", include("crm.contacts.urls")),  # /contacts/<id>/, /companies/<id>/
     path("pipeline/", include("crm.deals.urls")),
+    path("search/", include("crm.search.urls")),
+    path("tasks/", include("crm.activities.urls")),
+    path("imports/", include("crm.imports.web_urls")),  # the import wizard
+    path("notifications/", include("crm.notifications.urls")),
     # Before Django's auth URLs: invited members (no password yet) must be able to reset.
     path(
         "accounts/password_reset/",

@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.tenancy.context_processors.workspace",
+                "crm.notifications.context_processors.unread_notifications",
             ],
         },
     },

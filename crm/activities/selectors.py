@@ -56,3 +56,29 @@ def activity_list_recent_for_owner(*, user, limit: int = 15) -> QuerySet[Activit
         .select_related("actor", "lead", "contact", "deal")
         .order_by("-occurred_at", "-id")[:limit]
     )
+
+
+# --- the Tasks page -------------------------------------------------------------------------
+
+
+def task_list_for_page(*, assignee=None, done: bool = False, limit: int = 200) -> QuerySet[Task]:
+    """Open tasks soonest due first (undated last), or done ones most recently completed
+    first; everyone's when `assignee` is None. One query: what each is about comes along."""
+    qs = Task.objects.filter(done=done).select_related(
+        "assignee", "contact", "lead", "lead__contact", "deal", "company"
+    )
+    if assignee is not None:
+        qs = qs.filter(assignee=assignee)
+    if done:
+        return qs.order_by(F("completed_at").desc(nulls_last=True), "-id")[:limit]
+    return qs.order_by(F("due_at").asc(nulls_last=True), "-priority", "id")[:limit]
+
+
+def task_get_for_page(*, task_id: int) -> Task | None:
+    return (
+        Task.objects.select_related(
+            "assignee", "contact", "lead", "lead__contact", "deal", "company"
+        )
+        .filter(pk=task_id)
+        .first()
+    )

@@ -27,7 +27,15 @@ def schedules_sync() -> list[PeriodicTask]:
             "enabled": True,
         },
     )
-    return [heartbeat, sweep, purge]
+    tasks_due, _ = PeriodicTask.objects.update_or_create(
+        name="Tasks due in 15 minutes: notify assignees (every workspace)",
+        defaults={
+            "task": "notifications.platform_tasks_due",
+            "interval": _interval(seconds=60),
+            "enabled": True,
+        },
+    )
+    return [heartbeat, sweep, purge, tasks_due]
 
 
 def _interval(*, seconds: int) -> IntervalSchedule:
