@@ -4,6 +4,7 @@ prove that neither sees the other. Data a test writes is rolled back with its tr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -66,10 +67,16 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[dict[str, Wo
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         # Threads of websocket and worker tests keep their own connections open; end them so
         # pytest-django can drop the test database.
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        others = (
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
+        # Termination is asynchronous: wait (briefly) until they are gone before the DROP.
+        for _ in range(50):
+            cursor.execute(f"SELECT count(*) {others}")
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.1)
 
 
 @pytest.fixture
