@@ -112,6 +112,8 @@ def company_update(
     _apply(company, changes, COMPANY_FIELDS)
     if "domain" in changes:
         company.domain = (company.domain or "").strip().lower().removeprefix("www.")
+    if "country" in changes:
+        company.country = (company.country or "").strip().upper()
     _set_lifecycle_dates(company, before["lifecycle_stage"])
     model_full_clean(company)
     company.save()
