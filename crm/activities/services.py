@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from crm.audit.models import AuditEvent
-from crm.audit.services import audit_changes, audit_event, snapshot
+from crm.audit.services import audit_changes, audited_delete, snapshot
 from crm.errors import Conflict, model_full_clean
 from crm.events import publish
 from crm.leads.services import lead_mark_first_response
@@ -184,15 +183,8 @@ def activity_delete(*, activity: Activity, actor=None, origin: str = "ui") -> No
     """Remove an activity logged by mistake; system activities stay (Conflict)."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     _refuse_system(activity, "deleted")
-    activity_id, label = activity.pk, str(activity)
-    activity.delete()
-    audit_event(
-        entity_type="activity",
-        entity_id=activity_id,
-        action=AuditEvent.Action.DELETE,
-        old_value=label,
-        actor=actor,
-        source=origin,
+    activity_id = audited_delete(
+        instance=activity, entity_type="activity", actor=actor, source=origin
     )
     publish("activity.deleted", activity_id=activity_id)
 
@@ -232,14 +224,5 @@ def task_update(*, task: Task, changes: dict[str, Any], actor=None, origin: str 
 
 @transaction.atomic
 def task_delete(*, task: Task, actor=None, origin: str = "ui") -> None:
-    task_id, label = task.pk, str(task)
-    task.delete()
-    audit_event(
-        entity_type="task",
-        entity_id=task_id,
-        action=AuditEvent.Action.DELETE,
-        old_value=label,
-        actor=actor,
-        source=origin,
-    )
+    task_id = audited_delete(instance=task, entity_type="task", actor=actor, source=origin)
     publish("task.deleted", task_id=task_id)

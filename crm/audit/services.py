@@ -83,3 +83,15 @@ def audit_event(
         actor=actor,
         source=source,
     )
+
+
+def audited_delete(
+    *, instance: models.Model, entity_type: str, actor=None, source: str = ""
+) -> int:
+    """Delete a record and leave one audit row naming what it was; returns the old id.
+    Call inside the caller's transaction so the row and the delete stand or fall together."""
+    entity_id, label = instance.pk, str(instance)
+    instance.delete()
+    audit_event(entity_type=entity_type, entity_id=entity_id, action=AuditEvent.Action.DELETE,
+                old_value=label, actor=actor, source=source)  # fmt: skip
+    return entity_id

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.audit.models import AuditEvent
-from crm.audit.services import audit_changes, audit_event, snapshot
+from crm.audit.services import audit_changes, audit_event, audited_delete, snapshot
 from crm.customfields.models import Entity
 from crm.customfields.services import custom_values_clean
 from crm.errors import model_full_clean
@@ -365,31 +365,13 @@ def dnc_remove(*, entry: DoNotContact) -> None:
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor=None, origin: str = "ui") -> None:
     """Delete a contact (its leads go with it); the audit row keeps who, when and what."""
-    contact_id, label = contact.pk, str(contact)
-    contact.delete()
-    audit_event(
-        entity_type="contact",
-        entity_id=contact_id,
-        action=AuditEvent.Action.DELETE,
-        old_value=label,
-        actor=actor,
-        source=origin,
-    )
+    contact_id = audited_delete(instance=contact, entity_type="contact", actor=actor, source=origin)
     publish("contact.deleted", contact_id=contact_id)
 
 
 @transaction.atomic
 def company_delete(*, company: Company, actor=None, origin: str = "ui") -> None:
-    company_id, label = company.pk, str(company)
-    company.delete()
-    audit_event(
-        entity_type="company",
-        entity_id=company_id,
-        action=AuditEvent.Action.DELETE,
-        old_value=label,
-        actor=actor,
-        source=origin,
-    )
+    company_id = audited_delete(instance=company, entity_type="company", actor=actor, source=origin)
     publish("company.deleted", company_id=company_id)
 
 

@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from crm.audit.models import AuditEvent
-from crm.audit.services import audit_changes, audit_event, snapshot
+from crm.audit.services import audit_changes, audit_event, audited_delete, snapshot
 from crm.contacts.models import Contact
 from crm.customfields.models import Entity
 from crm.customfields.services import custom_values_clean
@@ -240,16 +240,7 @@ def deal_move_stage(
 
 @transaction.atomic
 def deal_delete(*, deal: Deal, actor=None, origin: str = "ui") -> None:
-    deal_id, label = deal.pk, str(deal)
-    deal.delete()
-    audit_event(
-        entity_type="deal",
-        entity_id=deal_id,
-        action=AuditEvent.Action.DELETE,
-        old_value=label,
-        actor=actor,
-        source=origin,
-    )
+    deal_id = audited_delete(instance=deal, entity_type="deal", actor=actor, source=origin)
     publish("deal.deleted", deal_id=deal_id)
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.audit.models import AuditEvent
-from crm.audit.services import audit_changes, audit_event, snapshot
+from crm.audit.services import audit_changes, audit_event, audited_delete, snapshot
 from crm.contacts.models import Contact
 from crm.customfields.models import Entity
 from crm.customfields.services import custom_values_clean
@@ -216,16 +216,7 @@ def lead_mark_first_response(*, lead_id: int, at) -> None:
 
 @transaction.atomic
 def lead_delete(*, lead: Lead, actor=None, origin: str = "ui") -> None:
-    lead_id, label = lead.pk, str(lead)
-    lead.delete()
-    audit_event(
-        entity_type="lead",
-        entity_id=lead_id,
-        action=AuditEvent.Action.DELETE,
-        old_value=label,
-        actor=actor,
-        source=origin,
-    )
+    lead_id = audited_delete(instance=lead, entity_type="lead", actor=actor, source=origin)
     publish("lead.deleted", lead_id=lead_id)
 
 
