@@ -5,18 +5,21 @@ prove that neither sees the other. Data a test writes is rolled back with its tr
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.core import serializers
+from django.db import connection, transaction
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from crm.team.models import Role, User
 from crm.team.services import user_create
-from crm.tenancy.models import Workspace
+from crm.tenancy.models import Domain, Workspace
 from crm.tenancy.services import public_workspace_ensure, workspace_create
 
 PASSWORD = "Correct-Horse-42"
@@ -95,3 +98,50 @@ def _back_to_public_schema() -> Iterator[None]:
     yield
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()
+
+
+# --- transactional tests: keep the session's workspaces through the flush ---------------------
+# A transaction=True test ends with pytest-django's flush, which TRUNCATEs every table of the
+# public schema: the rows of the session-wide alpha/beta workspaces (and the public site's own
+# row and domain) vanish while their schemas stay, and every later test would 404. The flush
+# runs in fixture teardown, so a teardown hook that runs after all fixtures puts the rows back.
+# (Content types, permissions and the beat schedule return by themselves: the flush re-emits
+# post_migrate.)
+
+_RESTORE_PUBLIC_ROWS = pytest.StashKey[Callable[[], None]]()
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return "transactional_db" in getattr(item, "fixturenames", ())
+
+
+def _restore_public_rows(snapshot: str, blocker: Any) -> None:
+    with blocker.unblock(), schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        for obj in serializers.deserialize("json", snapshot):
+            obj.save()  # raw save: the row as it was, without TenantMixin creating a schema
+
+
+@pytest.fixture(autouse=True)
+def _public_rows_survive_flush(request: pytest.FixtureRequest) -> None:
+    if not _is_transactional(request.node):
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock(), schema_context(settings.PUBLIC_SCHEMA_NAME):
+        snapshot = serializers.serialize(
+            "json", [*Workspace.objects.order_by("pk"), *Domain.objects.order_by("pk")]
+        )
+    request.node.stash[_RESTORE_PUBLIC_ROWS] = partial(_restore_public_rows, snapshot, blocker)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    try:
+        return (yield)  # fixtures are torn down in here, the flush included
+    finally:
+        restore = item.stash.get(_RESTORE_PUBLIC_ROWS, None)
+        if restore is not None:
+            restore()

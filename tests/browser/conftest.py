@@ -21,7 +21,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,11 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core import serializers
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Model, ProtectedError
 from django_tenants.utils import schema_context
 
-from crm.tenancy.models import Domain, Workspace
-
-from ..conftest import PASSWORD, WorkspaceFixture
+from ..conftest import PASSWORD, WorkspaceFixture, _is_transactional
 
 CHROMIUM = os.environ.get("LODESTAR_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags chromium keeps dialling out (updates, sync, QUIC
@@ -70,48 +66,11 @@ def _missing_browser(reason: str) -> None:
     pytest.skip(f"{reason}; run `make test` as root, or `apt-get install -y chromium`")
 
 
-# --- transactional tests: keep the session's workspaces through the flush ---------------------
-# Same mechanism as tests/jobs/conftest.py: pytest-django's flush (in fixture teardown)
-# TRUNCATEs the public schema, deleting the alpha/beta Workspace and Domain rows every other
-# test routes by; a teardown hook that runs after all fixtures puts them back.
-
-_RESTORE_PUBLIC_ROWS = pytest.StashKey[Callable[[], None]]()
-
-
-def _is_transactional(item: pytest.Item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
-        return True
-    return "transactional_db" in getattr(item, "fixturenames", ())
-
-
-def _restore_public_rows(snapshot: str, blocker: Any) -> None:
-    with blocker.unblock(), schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
-        for obj in serializers.deserialize("json", snapshot):
-            obj.save()  # raw save: the row as it was, without TenantMixin creating a schema
-
-
-@pytest.fixture(autouse=True)
-def _public_rows_survive_flush(request: pytest.FixtureRequest) -> None:
-    if not _is_transactional(request.node):
-        return
-    request.getfixturevalue("django_db_setup")
-    blocker = request.getfixturevalue("django_db_blocker")
-    with blocker.unblock(), schema_context(settings.PUBLIC_SCHEMA_NAME):
-        snapshot = serializers.serialize(
-            "json", [*Workspace.objects.order_by("pk"), *Domain.objects.order_by("pk")]
-        )
-    request.node.stash[_RESTORE_PUBLIC_ROWS] = partial(_restore_public_rows, snapshot, blocker)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     try:
-        return (yield)  # fixtures are torn down in here, the flush included
+        return (yield)
     finally:
-        restore = item.stash.get(_RESTORE_PUBLIC_ROWS, None)
-        if restore is not None:
-            restore()
         if not _is_browser_test(nextitem):
             _CHROMIUM.stop()
 

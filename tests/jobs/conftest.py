@@ -9,73 +9,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings
-from django.core import serializers
-from django.db import transaction
-from django_tenants.utils import schema_context
 
 from config.celery import app as celery_app
 from crm.tenancy.heartbeat import redis_client
 from crm.tenancy.logging import ContextFilter
-from crm.tenancy.models import Domain, Workspace
+from crm.tenancy.models import Workspace
 
 from . import tasks as test_tasks
-
-# --- transactional tests: keep the session's workspaces through the flush ---------------------
-#
-# A transaction=True test ends with a flush that TRUNCATEs every table of the public schema:
-# the rows of the session-wide `alpha`/`beta` workspaces (and the public site's own row and
-# domain) vanish, while their schemas stay. Every later test using them would then 404. The
-# flush runs in pytest-django's fixture teardown, after any fixture of ours has finished, so
-# the rows are put back by a teardown hook that runs once all fixtures are done. (Content types,
-# permissions and the beat schedule come back by themselves: the flush re-emits post_migrate.)
-# The flush never touches workspace schemas, so these tests only read there.
-
-_RESTORE_PUBLIC_ROWS = pytest.StashKey[Callable[[], None]]()
-
-
-def _is_transactional(item: pytest.Item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
-        return True
-    return "transactional_db" in getattr(item, "fixturenames", ())
-
-
-def _restore_public_rows(snapshot: str, blocker: Any) -> None:
-    with blocker.unblock(), schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
-        for obj in serializers.deserialize("json", snapshot):
-            # raw save: put the row back as it was, without TenantMixin creating a schema
-            obj.save()
-
-
-@pytest.fixture(autouse=True)
-def _public_rows_survive_flush(request: pytest.FixtureRequest) -> None:
-    if not _is_transactional(request.node):
-        return
-    request.getfixturevalue("django_db_setup")
-    blocker = request.getfixturevalue("django_db_blocker")
-    with blocker.unblock(), schema_context(settings.PUBLIC_SCHEMA_NAME):
-        snapshot = serializers.serialize(
-            "json", [*Workspace.objects.order_by("pk"), *Domain.objects.order_by("pk")]
-        )
-    request.node.stash[_RESTORE_PUBLIC_ROWS] = partial(_restore_public_rows, snapshot, blocker)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    try:
-        return (yield)  # fixtures are torn down in here, the flush included
-    finally:
-        restore = item.stash.get(_RESTORE_PUBLIC_ROWS, None)
-        if restore is not None:
-            restore()
-
 
 # --- Redis: heartbeat marks are per test ---------------------------------------------------------
 
