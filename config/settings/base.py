@@ -49,6 +49,7 @@ CRM_APPS = [
     "crm.webhooks",
     "crm.notifications",
     "crm.search",
+    "intelligence",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",

@@ -1,0 +1,190 @@
+"""Lead features from the ORM, a fixed number of queries per batch of leads.
+
+Every feature is a plain value in a dict per lead: numbers (float or None) and categories
+(str or None). `FeatureSpec` names the columns and how a rep reads them, so the scorecard,
+the model and the explanations all speak about the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from crm.activities.models import Activity
+from crm.customfields.models import CustomFieldDefinition, Entity, FieldType
+from crm.leads.models import Lead, LeadStatus
+
+BATCH_SIZE = 2000
+# Known only after the outcome (the bank-marketing call length is measured during the call
+# that decides it), so a model would learn from the answer itself: never an input.
+EXCLUDED_CUSTOM_KEYS = frozenset({"duration", "bank_duration"})
+MESSAGE_KINDS = frozenset({Activity.Kind.SMS, Activity.Kind.MESSENGER, Activity.Kind.CHAT})
+CLOSED = frozenset({LeadStatus.CONVERTED, LeadStatus.LOST, LeadStatus.DISQUALIFIED})
+
+NUMERIC_LABELS: dict[str, str] = {
+    "estimated_value": "Estimated value",
+    "company_employees": "Company size (employees)",
+    "inbound_messages": "Messages received from the lead",
+    "outbound_messages": "Messages sent to the lead",
+    "calls": "Calls",
+    "emails": "Emails",
+    "inbound_7d": "Replies in the last 7 days",
+    "activities_7d": "Activities in the last 7 days",
+    "activities_30d": "Activities in the last 30 days",
+    "days_since_created": "Days since the lead came in",
+    "days_since_last_activity": "Days since the last activity",
+    "first_response_seconds": "First response time (seconds)",
+}
+CATEGORY_LABELS: dict[str, str] = {
+    "source": "Source",
+    "campaign": "Campaign",
+    "interest": "Interested in",
+    "lifecycle_stage": "Lifecycle stage",
+    "company_industry": "Industry",
+}
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.numeric + self.categorical
+
+
+def lead_feature_spec() -> FeatureSpec:
+    """The workspace's columns: the fixed ones plus its lead custom fields by type (numbers as
+    numbers; choice and yes/no as categories; text and dates are not used)."""
+    numeric, categorical = list(NUMERIC_LABELS), list(CATEGORY_LABELS)
+    labels = {**NUMERIC_LABELS, **CATEGORY_LABELS}
+    definitions = CustomFieldDefinition.objects.filter(entity=Entity.LEAD, archived=False)
+    for definition in definitions.order_by("position", "key"):
+        if definition.key in EXCLUDED_CUSTOM_KEYS:
+            continue
+        name = f"cf_{definition.key}"
+        if definition.field_type == FieldType.NUMBER:
+            numeric.append(name)
+        elif definition.field_type in (FieldType.CHOICE, FieldType.BOOLEAN):
+            categorical.append(name)
+        else:
+            continue
+        labels[name] = definition.label
+    return FeatureSpec(numeric=tuple(numeric), categorical=tuple(categorical), labels=labels)
+
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _category(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _as_of(lead: Lead, now: datetime) -> datetime:
+    # A closed lead is described as it was when it closed: activity after the outcome and
+    # the time since would otherwise leak the answer into training.
+    if lead.status in CLOSED and lead.status_changed_at is not None:
+        return lead.status_changed_at
+    return now
+
+
+def _empty_engagement() -> dict[str, float]:
+    keys = ("inbound_messages", "outbound_messages", "calls", "emails", "inbound_7d",
+            "activities_7d", "activities_30d")  # fmt: skip
+    return dict.fromkeys(keys, 0.0)
+
+
+def _batch(ids: Sequence[int], spec: FeatureSpec, now: datetime) -> dict[int, dict]:
+    leads = {
+        lead.pk: lead
+        for lead in Lead.objects.filter(pk__in=ids).select_related("contact__company").only(
+            "id", "source", "campaign", "interest", "estimated_value", "status",
+            "status_changed_at", "first_response_seconds", "custom", "created_at",
+            "contact__lifecycle_stage", "contact__company__industry",
+            "contact__company__employee_count",
+        )
+    }  # fmt: skip
+    as_of = {pk: _as_of(lead, now) for pk, lead in leads.items()}
+    engagement = {pk: _empty_engagement() for pk in leads}
+    last_at: dict[int, datetime] = {}
+    rows = Activity.objects.filter(lead_id__in=list(leads)).values_list(
+        "lead_id", "kind", "direction", "occurred_at"
+    )
+    for lead_id, kind, direction, occurred_at in rows.iterator(chunk_size=5000):
+        cutoff = as_of[lead_id]
+        if occurred_at > cutoff:
+            continue
+        counts = engagement[lead_id]
+        age = cutoff - occurred_at
+        inbound = direction == Activity.Direction.INBOUND
+        if kind in MESSAGE_KINDS:
+            counts["inbound_messages" if inbound else "outbound_messages"] += 1
+        elif kind == Activity.Kind.CALL:
+            counts["calls"] += 1
+        elif kind == Activity.Kind.EMAIL:
+            counts["emails"] += 1
+        if age <= timedelta(days=7):
+            counts["activities_7d"] += 1
+            counts["inbound_7d"] += inbound
+        if age <= timedelta(days=30):
+            counts["activities_30d"] += 1
+        if lead_id not in last_at or occurred_at > last_at[lead_id]:
+            last_at[lead_id] = occurred_at
+
+    out: dict[int, dict] = {}
+    for pk, lead in leads.items():
+        contact, cutoff = lead.contact, as_of[pk]
+        company = contact.company if contact.company_id else None
+        row: dict[str, object] = {
+            "estimated_value": _number(lead.estimated_value),
+            "company_employees": _number(company.employee_count if company else None),
+            **engagement[pk],
+            "days_since_created": max(0.0, (cutoff - lead.created_at).total_seconds() / 86400),
+            "days_since_last_activity": (
+                (cutoff - last_at[pk]).total_seconds() / 86400 if pk in last_at else None
+            ),
+            "first_response_seconds": _number(lead.first_response_seconds),
+            "source": _category(lead.source),
+            "campaign": _category(lead.campaign),
+            "interest": _category(lead.interest),
+            "lifecycle_stage": _category(contact.lifecycle_stage),
+            "company_industry": _category(company.industry if company else None),
+        }
+        custom = lead.custom or {}
+        for name in spec.numeric:
+            if name.startswith("cf_"):
+                row[name] = _number(custom.get(name[3:]))
+        for name in spec.categorical:
+            if name.startswith("cf_"):
+                row[name] = _category(custom.get(name[3:]))
+        out[pk] = row
+    return out
+
+
+def lead_features(
+    *, lead_ids: Iterable[int], spec: FeatureSpec | None = None, now: datetime | None = None
+) -> tuple[FeatureSpec, dict[int, dict]]:
+    """Features of the given leads, keyed by lead id (ids that do not exist are left out).
+    Queries: 1 for the spec (unless given) + 2 per BATCH_SIZE leads."""
+    spec = spec or lead_feature_spec()
+    now = now or timezone.now()
+    ids = list(lead_ids)
+    features: dict[int, dict] = {}
+    for start in range(0, len(ids), BATCH_SIZE):
+        features.update(_batch(ids[start : start + BATCH_SIZE], spec, now))
+    return spec, features
