@@ -16,6 +16,8 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from crm.csvexport import csv_export
+
 from .conf import bulk_max_rows
 from .errors import Problem, django_errors, flatten
 from .filters import CustomFieldFilterBackend
@@ -140,15 +142,8 @@ class ServiceViewSet(ApiViewSet):
 
     def export(self, request: Request) -> StreamingHttpResponse:
         """The filtered list as CSV, streamed row by row."""
-        from crm.csvexport import csv_export  # written beside the import work
-
         queryset = self.filter_queryset(self.get_queryset())
-        try:
-            lines = csv_export(entity=self.csv_entity, queryset=queryset)
-        except NotImplementedError as exc:
-            raise Problem(
-                "CSV export is not available yet.", status_code=501, code="not_implemented"
-            ) from exc
+        lines = csv_export(entity=self.csv_entity, queryset=queryset)
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         filename = f"{self.scope_resource}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.api.crud import BulkInput, ServiceViewSet, bulk_rows, bulk_run
-from crm.api.errors import Problem
 from crm.api.serializers import CustomValuesField, StrictSerializer, owner_field
 from crm.api.views import ORIGIN, actor_of
+from crm.contacts.identity import company_merge, contact_merge
 from crm.customfields.models import Entity
 
 from . import services
@@ -191,8 +191,7 @@ class ContactViewSet(ServiceViewSet):
             raise serializers.ValidationError(
                 {"duplicate_id": ["Cannot merge a contact into itself."]}
             )
-        merge = _merger("contact_merge")
-        merged = merge(survivor=survivor, duplicate=duplicate, actor=actor_of(request))
+        merged = contact_merge(survivor=survivor, duplicate=duplicate, actor=actor_of(request))
         return self.output(merged)
 
 
@@ -239,17 +238,6 @@ class CompanyViewSet(ServiceViewSet):
             raise serializers.ValidationError(
                 {"duplicate_id": ["Cannot merge a company into itself."]}
             )
-        merge = _merger("company_merge")
-        return self.output(merge(survivor=survivor, duplicate=duplicate, actor=actor_of(request)))
-
-
-def _merger(name: str):
-    # Imported lazily: identity resolution is written beside this API.
-    try:
-        from crm.contacts import identity
-    except ImportError:
-        identity = None
-    merge = getattr(identity, name, None)
-    if merge is None:
-        raise Problem("Merging is not available yet.", status_code=501, code="not_implemented")
-    return merge
+        return self.output(
+            company_merge(survivor=survivor, duplicate=duplicate, actor=actor_of(request))
+        )
