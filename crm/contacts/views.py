@@ -135,14 +135,8 @@ def contact_action(request: HttpRequest, contact_id: int, action: str) -> HttpRe
     form = _run_action(request, action, form_class=form_class, run=run, record={"contact": contact},
                        extra={})  # fmt: skip
     contact = _contact_or_404(contact_id)  # fresh: a failed write may have changed it in memory
-    if form.errors:
-        context = _contact_context(request, contact, bound={action: form})
-        return render_htmx(request, full="contacts/contact_detail.html",
-                           partial="contacts/_contact_body.html", context=context,
-                           status=INVALID)  # fmt: skip
-    if not request.htmx:
-        return redirect("contacts:contact", contact_id=contact.pk)
-    return render(request, "contacts/_contact_body.html", _contact_context(request, contact))
+    return _action_response(request, kind="contact", record=contact, action=action, form=form,
+                            build_context=_contact_context)  # fmt: skip
 
 
 # --- company ------------------------------------------------------------------------------
@@ -204,11 +198,18 @@ def company_action(request: HttpRequest, company_id: int, action: str) -> HttpRe
     form = _run_action(request, action, form_class=form_class, run=run, record={"company": company},
                        extra=extra)  # fmt: skip
     company = _company_or_404(company_id)  # fresh: a failed write may have changed it in memory
+    return _action_response(request, kind="company", record=company, action=action, form=form,
+                            build_context=_company_context)  # fmt: skip
+
+
+def _action_response(request: HttpRequest, *, kind: str, record, action: str, form,
+                     build_context) -> HttpResponse:  # fmt: skip
+    """The shared end of a contact or company quick action: the form again with its errors
+    (422), else the fresh page body (htmx) or a redirect to the page (no JavaScript)."""
+    full, partial = f"contacts/{kind}_detail.html", f"contacts/_{kind}_body.html"
     if form.errors:
-        context = _company_context(request, company, bound={action: form})
-        return render_htmx(request, full="contacts/company_detail.html",
-                           partial="contacts/_company_body.html", context=context,
-                           status=INVALID)  # fmt: skip
+        context = build_context(request, record, bound={action: form})
+        return render_htmx(request, full=full, partial=partial, context=context, status=INVALID)
     if not request.htmx:
-        return redirect("contacts:company", company_id=company.pk)
-    return render(request, "contacts/_company_body.html", _company_context(request, company))
+        return redirect(f"contacts:{kind}", **{f"{kind}_id": record.pk})
+    return render(request, partial, build_context(request, record))
