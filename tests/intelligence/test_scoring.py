@@ -133,3 +133,17 @@ def test_train_task_runs_in_the_messages_workspace(alpha):
     assert result.get() == 1
     with schema_context(alpha.schema):
         assert ModelVersion.objects.get().status == "active"
+
+
+def test_history_with_no_conversions_stays_on_rules(in_alpha):
+    # Plenty of outcomes but a single class: nothing to learn from, so no model (and no crash).
+    make_leads(220, status="lost")
+    assert lead_score_model_train() is None
+    assert not ModelVersion.objects.exists()
+    lead = make_leads(1)[0]
+    assert lead_score_compute(lead_ids=[lead.pk])[0].model_label == "rules"
+
+
+def test_scoring_unknown_or_empty_ids_is_harmless(in_alpha):
+    assert lead_score_compute(lead_ids=[]) == []
+    assert lead_score_compute(lead_ids=[987654321]) == []
