@@ -18,6 +18,7 @@ urlpatterns = [
     path("tasks/", include("crm.activities.urls")),
     path("imports/", include("crm.imports.web_urls")),  # the import wizard
     path("notifications/", include("crm.notifications.urls")),
+    path("", include("intelligence.urls_web")),  # /forecast/, /ai/, …
     # Before Django's auth URLs: invited members (no password yet) must be able to reset.
     path(
         "accounts/password_reset/",
@@ -29,5 +30,6 @@ urlpatterns = [
     path("admin/", workspace_admin.urls),
     path("api/v1/imports/", include("crm.imports.urls")),
     path("api/v1/webhooks/", include("crm.webhooks.urls")),
+    path("api/v1/", include("intelligence.urls_api")),  # scores, forecast, AI: before crm.api
     path("api/", include("crm.api.urls")),  # /api/v1/… resources, /api/schema/, /api/docs/
 ]

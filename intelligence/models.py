@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from crm.leads.models import Lead
@@ -5,6 +7,9 @@ from crm.leads.models import Lead
 
 class ModelKind(models.TextChoices):
     LEAD_SCORE = "lead_score", "Lead conversion score"
+    DEAL_WIN = "deal_win", "Deal win probability"
+    CHURN = "churn", "Customer churn risk"
+    CLV = "clv", "Customer lifetime value (3 years)"
 
 
 class Temperature(models.TextChoices):
@@ -72,3 +77,73 @@ class LeadScore(models.Model):
 
     def __str__(self) -> str:
         return f"lead {self.lead_id}: {self.score} ({self.temperature})"
+
+
+class IntelligenceSettings(models.Model):
+    """The workspace's knobs for scores and health flags (one row; `intelligence_settings_get`
+    creates it with these defaults)."""
+
+    hot_threshold = models.PositiveSmallIntegerField(
+        default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="a score at or above this is hot",
+    )
+    warm_threshold = models.PositiveSmallIntegerField(
+        default=40,
+        validators=[MinValueValidator(0), MaxValueValidator(99)],
+        help_text="a score at or above this (and below hot) is warm",
+    )
+    deal_inactive_days = models.PositiveSmallIntegerField(
+        default=14, help_text="deal health: flag a deal with no activity for this many days"
+    )
+    deal_amount_outlier_ratio = models.FloatField(
+        default=3.0, help_text="deal health: flag an amount this many times the median won amount"
+    )
+    nightly_training = models.BooleanField(
+        default=True, help_text="retrain the models every night (beat)"
+    )
+
+    class Meta:
+        verbose_name = "intelligence settings"
+        verbose_name_plural = "intelligence settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(warm_threshold__lt=models.F("hot_threshold")),
+                name="intelligencesettings_warm_below_hot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"hot ≥ {self.hot_threshold}, warm ≥ {self.warm_threshold}"
+
+
+class TrainingRun(models.Model):
+    """Every training request, with its outcome: why a workspace stayed on the rules scorecard
+    ("only 12 conversions, need 20"), or which version it produced, or why it failed."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        TRAINED = "trained", "Trained"
+        COLD_START = "cold_start", "Stayed on rules"
+        REFUSED = "refused", "Refused (another training running)"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=32, choices=ModelKind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    reason = models.TextField(blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    positives = models.PositiveIntegerField(default=0)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} training {self.started_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -50,6 +50,11 @@ CRM_APPS = [
     "crm.notifications",
     "crm.search",
     "intelligence",
+    "intelligence.deals",
+    "intelligence.customers",
+    "intelligence.forecast",
+    "intelligence.ai",
+    "intelligence.language",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",

@@ -1,0 +1,1 @@
+"""LLM gateway: providers with an offline engine, prompts, usage, budgets, feature flags."""

@@ -1,0 +1,1 @@
+"""Churn risk and 3-year lifetime value of customers."""

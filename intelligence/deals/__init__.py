@@ -1,0 +1,1 @@
+"""Deal win probability, deal health flags and next best actions."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IntelligenceDealsConfig(AppConfig):
+    name = "intelligence.deals"
+    label = "intelligence_deals"
+    verbose_name = "Deal intelligence"

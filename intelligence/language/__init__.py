@@ -1,0 +1,1 @@
+"""Sentiment, reply intent, drafting and conversation insights."""

@@ -1,0 +1,10 @@
+"""Rep-UI pages of the intelligence apps (mounted in config/urls_tenant.py)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("forecast/", include("intelligence.forecast.web_urls")),
+    path("insights/deals/", include("intelligence.deals.web_urls")),
+    path("ai/", include("intelligence.ai.web_urls")),
+    path("language/", include("intelligence.language.web_urls")),
+]
