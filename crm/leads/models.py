@@ -40,6 +40,12 @@ class Lead(models.Model):
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     custom = models.JSONField(default=dict, blank=True)
+    # The current score, kept here by intelligence (history lives in its own tables) so lists
+    # can sort and filter by it without reaching into the layer above.
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    temperature = models.CharField(max_length=8, blank=True, help_text="hot / warm / cold")
+    score_label = models.CharField(max_length=64, blank=True, help_text='"rules" or "trained v3"')
+    scored_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -48,6 +54,7 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["-created_at", "-id"], name="lead_created_desc"),
+            models.Index(fields=["-score", "-id"], name="lead_score_desc"),
         ]
 
     def __str__(self) -> str:

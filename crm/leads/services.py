@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.audit.models import AuditEvent
@@ -241,3 +241,26 @@ def lead_saved_view_save(*, user, name: str, query: str) -> LeadSavedView:
 
 def lead_saved_view_delete(*, view: LeadSavedView) -> None:
     view.delete()
+
+
+def lead_current_scores_store(*, scores: list[tuple[int, int, str, str]]) -> int:
+    """Write (lead_id, score 0-100, temperature, model label) as the leads' current score, in
+    one statement. Not audited and publishes nothing on purpose: scoring reacts to lead events,
+    so announcing this write would rescore forever. Returns the rows updated."""
+    if not scores:
+        return 0
+    ids, values, temperatures, labels = (list(column) for column in zip(*scores, strict=True))
+    table = Lead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS lead
+               SET score = s.score, temperature = s.temperature, score_label = s.label,
+                   scored_at = now()
+              FROM unnest(%s::bigint[], %s::smallint[], %s::text[], %s::text[])
+                   AS s(id, score, temperature, label)
+             WHERE lead.id = s.id
+            """,
+            [ids, values, temperatures, labels],
+        )
+        return cursor.rowcount
