@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from intelligence import services
+from intelligence import registry
 from intelligence.models import LeadScore, ModelVersion
 from intelligence.scorecard import scorecard_score
 from intelligence.selectors import lead_score_latest, lead_score_latest_map
@@ -66,7 +66,7 @@ def test_training_on_history_beats_chance_and_explains(trained):
 
 def test_corrupted_artifact_falls_back_to_rules(trained):
     history, version = trained
-    services._loaded.clear()
+    registry._loaded.clear()
     ModelVersion.objects.filter(pk=version.pk).update(artifact=b"garbage")
     scores = lead_score_compute(lead_ids=[history[0].pk])
     assert scores[0].model_label == "rules"
@@ -102,7 +102,7 @@ def test_two_trainings_never_run_at_once(alpha):
 
     def hold_lock() -> None:
         with schema_context(alpha.schema):
-            key = services._lock_key("lead_score")
+            key = registry._lock_key("lead_score")
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
                 held.set()
