@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -154,3 +154,31 @@ def training_run_finish(
         update_fields=["status", "reason", "rows", "positives", "model_version", "finished_at"]
     )
     return run
+
+
+# Each model kind's training and bulk-rescoring entry points, registered by the app that owns
+# the kind (AppConfig.ready), so the admin, the API and the nightly job can train any kind.
+Trainer = Callable[..., "ModelVersion | None"]  # (*, actor=None) -> version or None (cold start)
+Rescorer = Callable[[], int]  # () -> how many records were rescored
+_trainers: dict[str, Trainer] = {}
+_rescorers: dict[str, Rescorer] = {}
+
+
+def trainer_register(kind: str, *, train: Trainer, rescore_all: Rescorer) -> None:
+    _trainers[kind] = train
+    _rescorers[kind] = rescore_all
+
+
+def trainer_for(kind: str) -> Trainer:
+    """The kind's training function; KeyError names the kinds that can be trained."""
+    if kind not in _trainers:
+        raise KeyError(f"no trainer for {kind!r}; trainable kinds: {sorted(_trainers)}")
+    return _trainers[kind]
+
+
+def rescorer_for(kind: str) -> Rescorer:
+    return _rescorers[kind]
+
+
+def trainable_kinds() -> list[str]:
+    return sorted(_trainers)
