@@ -10,6 +10,7 @@ class ModelKind(models.TextChoices):
     DEAL_WIN = "deal_win", "Deal win probability"
     CHURN = "churn", "Customer churn risk"
     CLV = "clv", "Customer lifetime value (3 years)"
+    INTENT = "intent", "Reply intent classifier"
 
 
 class Temperature(models.TextChoices):

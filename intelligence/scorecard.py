@@ -9,7 +9,7 @@ from .models import Temperature
 
 RULES_LABEL = "rules"
 BASE_PROBABILITY = 0.30
-# Defaults until thresholds are configurable per workspace (next slice).
+# Defaults; each workspace's own thresholds live in IntelligenceSettings (services pass them).
 HOT_THRESHOLD = 70
 WARM_THRESHOLD = 40
 TOP_FACTORS = 3
@@ -78,9 +78,10 @@ def _rules(row: dict) -> list[tuple[str, float]]:
     return factors
 
 
-def scorecard_score(row: dict) -> Scored:
+def scorecard_score(row: dict, *, hot: int = HOT_THRESHOLD, warm: int = WARM_THRESHOLD) -> Scored:
     factors = _rules(row)
     probability = min(0.99, max(0.01, BASE_PROBABILITY + sum(w for _, w in factors)))
     score = round(probability * 100)
-    return Scored(probability=probability, score=score, temperature=temperature_for(score),
+    return Scored(probability=probability, score=score,
+                  temperature=temperature_for(score, hot=hot, warm=warm),
                   factors=top_factors(factors), model_label=RULES_LABEL)  # fmt: skip

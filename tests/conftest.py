@@ -143,5 +143,6 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)  # fixtures are torn down in here, the flush included
     finally:
         restore = item.stash.get(_RESTORE_PUBLIC_ROWS, None)
-        if restore is not None:
+        # After the run's last test the session fixtures have dropped the database already.
+        if restore is not None and nextitem is not None:
             restore()

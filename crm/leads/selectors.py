@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from crm.activities.models import Activity
 from crm.contacts.normalize import phone_search_variants
 from crm.customfields.models import CustomFieldDefinition, FieldType
 
@@ -30,7 +31,12 @@ LEAD_SORTS: dict[str, tuple[str, ...]] = {
     "source": ("source", "id"),
     "owner": ("owner__full_name", "owner__email", "id"),
     "value": ("estimated_value", "id"),
+    "score": ("score", "id"),
 }
+# Unscored leads sort last both ways ("most promising first" must not start with unknowns).
+NULLS_LAST_SORTS = frozenset({"score"})
+TEMPERATURES = ("hot", "warm", "cold")
+UNSCORED = "unscored"
 
 
 @dataclass
@@ -45,6 +51,10 @@ class LeadFilters:
     created_to: date | None = None
     custom: dict[str, Any] = field(default_factory=dict)  # key -> value or (min, max)
     sort: str = "-created"
+    temperature: str = ""  # hot / warm / cold / unscored
+    city: str = ""  # the contact's city, any case
+    region: str = ""  # the contact's state / province, any case
+    no_activity_since: date | None = None  # nothing but system rows on the lead since this day
 
 
 def _search_q(text: str, *, region: str) -> Q:
@@ -109,9 +119,27 @@ def lead_list_filtered(
         qs = qs.filter(created_at__date__lte=filters.created_to)
     if filters.custom and custom_definitions:
         qs = qs.filter(_custom_q(custom_definitions, filters.custom))
+    if filters.city:
+        qs = qs.filter(contact__city__iexact=filters.city)
+    if filters.region:
+        qs = qs.filter(contact__region__iexact=filters.region)
+    if filters.no_activity_since:
+        recent = Activity.objects.filter(
+            lead=OuterRef("pk"), occurred_at__date__gte=filters.no_activity_since
+        ).exclude(kind=Activity.Kind.SYSTEM)
+        qs = qs.filter(~Exists(recent))
+    if filters.temperature in TEMPERATURES:
+        qs = qs.filter(temperature=filters.temperature)
+    elif filters.temperature == UNSCORED:
+        qs = qs.filter(score__isnull=True)
     key = filters.sort.lstrip("-")
     fields = LEAD_SORTS.get(key, LEAD_SORTS["created"])
     descending = filters.sort.startswith("-") or key not in LEAD_SORTS
+    if key in NULLS_LAST_SORTS:
+        return qs.order_by(
+            *(F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True)
+              for f in fields)
+        )  # fmt: skip
     return qs.order_by(*(f"-{f}" if descending else f for f in fields))
 
 
@@ -130,11 +158,20 @@ def lead_get_for_ui(*, lead_id: int) -> Lead | None:
 
 
 def lead_list_mine(*, user, limit: int = 20) -> QuerySet[Lead]:
-    """My open leads. Ordered by recency until the intelligence issue provides a score."""
+    """My open leads, best score first (unscored ones last, newest first among equals)."""
     return (
         Lead.objects.select_related("contact")
         .filter(owner=user, status__in=OPEN_STATUSES)
-        .order_by("-created_at", "-id")[:limit]
+        .order_by(F("score").desc(nulls_last=True), "-created_at", "-id")[:limit]
+    )
+
+
+def lead_list_hot(*, user, limit: int = 10) -> QuerySet[Lead]:
+    """My open hot leads, highest score first (Today's "hot leads")."""
+    return (
+        Lead.objects.select_related("contact")
+        .filter(owner=user, status__in=OPEN_STATUSES, temperature="hot")
+        .order_by("-score", "-id")[:limit]
     )
 
 

@@ -32,6 +32,8 @@ from . import forms as lead_forms
 from .models import Lead, LeadSavedView, LeadStatus
 from .selectors import (
     LEAD_SORTS,
+    TEMPERATURES,
+    UNSCORED,
     LeadFilters,
     lead_get_for_ui,
     lead_list_filtered,
@@ -49,7 +51,8 @@ from .services import (
 )
 
 PAGE_SIZE = 25
-FILTER_PARAMS = ("q", "status", "owner", "source", "created_from", "created_to", "sort")
+FILTER_PARAMS = ("q", "status", "owner", "source", "created_from", "created_to", "sort",
+                 "temperature")  # fmt: skip
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -108,7 +111,15 @@ def _filters_from(params, definitions) -> LeadFilters:
         created_to=_date_param(params.get("created_to")),
         custom=_custom_filters(params, definitions),
         sort=sort,
+        temperature=_temperature_param(params.get("temperature", "")),
+        city=params.get("city", "").strip()[:120],
+        region=params.get("region", "").strip()[:120],
+        no_activity_since=_date_param(params.get("no_activity_since")),
     )
+
+
+def _temperature_param(value: str) -> str:
+    return value if value in (*TEMPERATURES, UNSCORED) else ""
 
 
 def _query_without(params, *names: str) -> str:
@@ -145,6 +156,13 @@ def _list_context(request: HttpRequest) -> dict:
             ("owner", "Owner"),
             ("value", "Value"),
             ("created", "Created"),
+            ("score", "Score"),
+        ],
+        "temperatures": [
+            ("hot", "Hot"),
+            ("warm", "Warm"),
+            ("cold", "Cold"),
+            (UNSCORED, "Not scored yet"),
         ],
     }
 

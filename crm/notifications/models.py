@@ -10,6 +10,10 @@ class Notification(models.Model):
         LEAD_ASSIGNED = "lead.assigned", "Lead assigned"
         TASK_DUE = "task.due", "Task due soon"
         IMPORT_COMPLETED = "import.completed", "Import finished"
+        # Sent by the intelligence apps (crm only names the kinds).
+        LEAD_HOT = "lead.hot", "Lead turned hot"
+        AI_BUDGET = "ai.budget", "AI budget alert"
+        COMPETITOR_MENTIONED = "insight.competitor", "Competitor mentioned"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

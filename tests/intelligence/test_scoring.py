@@ -5,7 +5,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from intelligence import registry
-from intelligence.models import LeadScore, ModelVersion
+from intelligence.models import LeadScore, ModelVersion, TrainingRun
 from intelligence.scorecard import scorecard_score
 from intelligence.selectors import lead_score_latest, lead_score_latest_map
 from intelligence.services import (
@@ -121,6 +121,7 @@ def test_two_trainings_never_run_at_once(alpha):
         thread.join()
     with schema_context(alpha.schema):
         assert lead_score_model_train() is None  # lock free again: cold start answer
+        TrainingRun.objects.all().delete()  # transaction=True: nothing rolls back for us
 
 
 def test_train_task_runs_in_the_messages_workspace(alpha):
