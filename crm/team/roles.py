@@ -10,6 +10,10 @@ from .models import Role, User
 # App labels whose every model a manager may view, add, change and delete.
 MANAGER_APP_LABELS: tuple[str, ...] = (
     "contacts", "customfields", "deals", "leads", "activities", "webhooks", "imports",
+    # Predictive intelligence: model versions (card, activate, retrain), runs, settings.
+    "intelligence", "intelligence_deals", "intelligence_customers", "intelligence_forecast",
+    # Language: reply-intent corrections; insights: the competitor list.
+    "intelligence_language", "intelligence_insights",
 )  # fmt: skip
 MANAGER_READ_ONLY_APP_LABELS: tuple[str, ...] = ("audit",)
 # Individual permissions a manager has outside those apps ("app_label.codename").

@@ -11,7 +11,11 @@ from django.utils import timezone
 
 from crm.activities.selectors import activity_list_recent_for_owner, task_list_mine_open
 from crm.deals.selectors import deal_list_closing_between
-from crm.leads.selectors import lead_list_awaiting_first_response, lead_list_mine
+from crm.leads.selectors import (
+    lead_list_awaiting_first_response,
+    lead_list_hot,
+    lead_list_mine,
+)
 
 
 @login_required
@@ -26,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "now": now,
         "tasks": task_list_mine_open(user=request.user),
         "waiting": lead_list_awaiting_first_response(user=request.user),
+        "hot_leads": lead_list_hot(user=request.user),
         "my_leads": lead_list_mine(user=request.user),
         "deals": deals,
         "deals_total": sum(d.amount for d in deals),
