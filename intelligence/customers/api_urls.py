@@ -1,5 +1,9 @@
 """This app's /api/v1/ routes (included by intelligence/urls_api.py)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .api import CustomerChurnApi
+
+urlpatterns = [
+    path("customers/<int:id>/churn", CustomerChurnApi.as_view(), name="api-customer-churn"),
+]

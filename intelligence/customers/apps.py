@@ -5,3 +5,21 @@ class IntelligenceCustomersConfig(AppConfig):
     name = "intelligence.customers"
     label = "intelligence_customers"
     verbose_name = "Customer intelligence"
+
+    def ready(self) -> None:
+        from crm.tenancy.schedules import Schedule, schedule_register
+        from intelligence.models import ModelKind
+        from intelligence.registry import trainer_register
+
+        from . import handlers
+        from .services import churn_model_train, customer_rescore_all
+
+        handlers.register()
+        trainer_register(ModelKind.CHURN, train=churn_model_train, rescore_all=customer_rescore_all)
+        schedule_register(
+            Schedule(
+                "Customer churn and lifetime value: retrain and rescore (every workspace)",
+                "intelligence.customers.platform_nightly",
+                daily_at=(4, 0),
+            )
+        )
