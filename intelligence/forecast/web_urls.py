@@ -1,5 +1,11 @@
 """This app's rep-UI pages (included by intelligence/urls_web.py)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+app_name = "forecast"
+
+urlpatterns = [
+    path("", views.forecast_page, name="page"),
+]
