@@ -55,6 +55,7 @@ CRM_APPS = [
     "intelligence.forecast",
     "intelligence.ai",
     "intelligence.language",
+    "intelligence.insights",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -278,3 +279,19 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# --- AI gateway (intelligence.ai; docs/ai-gateway.md) — begin ------------------------------
+# Fernet keys for stored provider API keys, comma-separated, newest first (rotation: put a new
+# key first, keep the old ones, run `manage.py ai_rotate_keys`, then drop the old ones).
+# Unset: one key derived from SECRET_KEY (changing SECRET_KEY then makes stored keys unreadable).
+LODESTAR_SECRET_ENCRYPTION_KEY = env.list("LODESTAR_SECRET_ENCRYPTION_KEY", default=[])
+LODESTAR_AI_TIMEOUT_SECONDS = env.float("LODESTAR_AI_TIMEOUT_SECONDS", default=20.0)
+# The gateway falls back to the next engine itself; SDK retries would only delay that.
+LODESTAR_AI_MAX_RETRIES = env.int("LODESTAR_AI_MAX_RETRIES", default=0)
+LODESTAR_AI_MAX_OUTPUT_TOKENS = env.int("LODESTAR_AI_MAX_OUTPUT_TOKENS", default=1024)
+# Circuit breaker: this many consecutive failures open it for the cool-down (seconds).
+LODESTAR_AI_BREAKER_FAILURES = env.int("LODESTAR_AI_BREAKER_FAILURES", default=3)
+LODESTAR_AI_BREAKER_COOLDOWN_SECONDS = env.int("LODESTAR_AI_BREAKER_COOLDOWN_SECONDS", default=30)
+# Price overrides, USD per million tokens: {"model-prefix": [input, output], ...}.
+LODESTAR_AI_PRICES = env.json("LODESTAR_AI_PRICES", default={})
+# --- AI gateway — end ------------------------------------------------------------------------
