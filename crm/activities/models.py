@@ -57,6 +57,9 @@ class Activity(Linked):
     )
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # -1 (negative) … 1 (positive) for inbound messages and notes; filled after commit by the
+    # language app (intelligence.language), null until analysed or when there is no text.
+    sentiment = models.FloatField(null=True, blank=True)
     occurred_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

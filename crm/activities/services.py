@@ -76,6 +76,15 @@ def activity_log(
     return activity
 
 
+def activity_sentiment_store(*, activity_id: int, sentiment: float | None) -> bool:
+    """Record an activity's sentiment (-1..1, or None to clear it). One UPDATE that announces
+    nothing: the language app calls it from its activity handlers, and an event here would
+    make it analyse the activity again. False if the activity no longer exists."""
+    if sentiment is not None and not -1.0 <= sentiment <= 1.0:
+        raise ValidationError({"sentiment": "Sentiment is between -1 and 1."})
+    return Activity.objects.filter(pk=activity_id).update(sentiment=sentiment) == 1
+
+
 @transaction.atomic
 def task_create(
     *,

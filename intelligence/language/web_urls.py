@@ -1,5 +1,13 @@
-"""This app's rep-UI pages (included by intelligence/urls_web.py)."""
+"""This app's rep-UI pages (included by intelligence/urls_web.py, under /language/)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns = [
+    path(
+        "activities/<int:activity_id>/intent",
+        views.intent_correct,
+        name="language-intent-correct",
+    ),
+]
