@@ -12,12 +12,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from crm.team.routing import websocket_urlpatterns  # noqa: E402
 from crm.tenancy.channels import WorkspaceWebsocketMiddleware  # noqa: E402
+from intelligence.language.drafting_consumers import drafting_websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            WorkspaceWebsocketMiddleware(URLRouter(websocket_urlpatterns))
+            WorkspaceWebsocketMiddleware(
+                URLRouter(websocket_urlpatterns + drafting_websocket_urlpatterns())
+            )
         ),
     }
 )

@@ -6,5 +6,8 @@ urlpatterns = [
     path("forecast/", include("intelligence.forecast.web_urls")),
     path("insights/deals/", include("intelligence.deals.web_urls")),
     path("ai/", include("intelligence.ai.web_urls")),
+    path("language/draft/", include("intelligence.language.drafting_urls")),
     path("language/", include("intelligence.language.web_urls")),
+    path("insights/", include("intelligence.web_urls")),  # lead score actions (rescore)
+    path("conversation-insights/", include("intelligence.insights.web_urls")),  # + /ask/
 ]

@@ -5,3 +5,10 @@ class IntelligenceLanguageConfig(AppConfig):
     name = "intelligence.language"
     label = "intelligence_language"
     verbose_name = "Language intelligence"
+
+    def ready(self) -> None:
+        from . import handlers
+        from .drafting import drafting_register
+
+        handlers.register()
+        drafting_register()

@@ -1,0 +1,42 @@
+"""Fixtures for conversation insights and Ask the CRM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django_tenants.utils import schema_context
+
+from config.celery import app as celery_app
+from crm.contacts.models import Contact
+from crm.leads.models import Lead
+from tests.ai.conftest import _breakers_closed, stub  # noqa: F401  (shared fixtures)
+
+TRANSCRIPT = """Rep: Hi Maria, this is Dana from Sunshine Roofing, thanks for taking my call.
+Maria: Hi Dana. Yes, I got your message about the roof inspection.
+Rep: Great. How old is the roof, and have you noticed any leaks since the storm?
+Maria: It is about twenty years old. There is a leak over the kitchen and it is getting worse.
+Rep: I understand. We can replace the damaged section or the whole roof, and we offer financing.
+Maria: Honestly the price is too high for us right now. RoofCo quoted me a lot less last week.
+Maria: I also need to talk to my husband before we decide anything.
+Rep: That makes sense. I will send you a written quote with the financing options by Friday.
+Rep: Can we schedule a call with you and your husband on Tuesday at 6pm to walk through it?
+Maria: Tuesday works. Thank you, I appreciate you explaining everything so clearly.
+"""
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+def make_lead(ws, *, owner=None, city="", region="", source="", first="Maria", **fields) -> Lead:
+    with schema_context(ws.schema):
+        contact = Contact.objects.create(first_name=first, city=city, region=region)
+        return Lead.objects.create(contact=contact, owner=owner, source=source, **fields)
