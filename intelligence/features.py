@@ -7,7 +7,6 @@ the model and the explanations all speak about the same things.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,8 +15,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from crm.activities.models import Activity
-from crm.customfields.models import CustomFieldDefinition, Entity, FieldType
+from crm.customfields.models import Entity
 from crm.leads.models import Lead, LeadStatus
+from intelligence.featurekit import custom_field_columns, feature_category, feature_number
 
 BATCH_SIZE = 2000
 # Known only after the outcome (the bank-marketing call length is measured during the call
@@ -63,40 +63,14 @@ class FeatureSpec:
 def lead_feature_spec() -> FeatureSpec:
     """The workspace's columns: the fixed ones plus its lead custom fields by type (numbers as
     numbers; choice and yes/no as categories; text and dates are not used)."""
-    numeric, categorical = list(NUMERIC_LABELS), list(CATEGORY_LABELS)
-    labels = {**NUMERIC_LABELS, **CATEGORY_LABELS}
-    definitions = CustomFieldDefinition.objects.filter(entity=Entity.LEAD, archived=False)
-    for definition in definitions.order_by("position", "key"):
-        if definition.key in EXCLUDED_CUSTOM_KEYS:
-            continue
-        name = f"cf_{definition.key}"
-        if definition.field_type == FieldType.NUMBER:
-            numeric.append(name)
-        elif definition.field_type in (FieldType.CHOICE, FieldType.BOOLEAN):
-            categorical.append(name)
-        else:
-            continue
-        labels[name] = definition.label
-    return FeatureSpec(numeric=tuple(numeric), categorical=tuple(categorical), labels=labels)
-
-
-def _number(value: object) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        return None
-    # NaN and infinity (a "nan" typed into a number field, a bad import) read as unknown.
-    return number if math.isfinite(number) else None
-
-
-def _category(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    numeric, categorical, labels = custom_field_columns(
+        entity=Entity.LEAD, exclude=EXCLUDED_CUSTOM_KEYS
+    )
+    return FeatureSpec(
+        numeric=(*NUMERIC_LABELS, *numeric),
+        categorical=(*CATEGORY_LABELS, *categorical),
+        labels={**NUMERIC_LABELS, **CATEGORY_LABELS, **labels},
+    )
 
 
 def _as_of(status: str, status_changed_at: datetime | None, now: datetime) -> datetime:
@@ -161,25 +135,25 @@ def _batch(ids: Sequence[int], spec: FeatureSpec, now: datetime) -> dict[int, di
         cutoff = as_of[pk]
         last = last_at.get(pk)
         row: dict[str, object] = {
-            "estimated_value": _number(value),
-            "company_employees": _number(employees),
+            "estimated_value": feature_number(value),
+            "company_employees": feature_number(employees),
             **engagement.get(pk, none),
             "days_since_created": max(0.0, (cutoff - created_at).total_seconds() / 86400),
             "days_since_last_activity": (
                 (cutoff - last).total_seconds() / 86400 if last is not None else None
             ),
-            "first_response_seconds": _number(first_response),
-            "source": _category(source),
-            "campaign": _category(campaign),
-            "interest": _category(interest),
-            "lifecycle_stage": _category(lifecycle),
-            "company_industry": _category(industry),
+            "first_response_seconds": feature_number(first_response),
+            "source": feature_category(source),
+            "campaign": feature_category(campaign),
+            "interest": feature_category(interest),
+            "lifecycle_stage": feature_category(lifecycle),
+            "company_industry": feature_category(industry),
         }
         custom = custom or {}
         for name, key in custom_numeric:
-            row[name] = _number(custom.get(key))
+            row[name] = feature_number(custom.get(key))
         for name, key in custom_categorical:
-            row[name] = _category(custom.get(key))
+            row[name] = feature_category(custom.get(key))
         out[pk] = row
     return out
 

@@ -11,7 +11,6 @@ can leak into the features.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,8 +22,9 @@ from django.db.models import Q
 
 from crm.activities.models import Activity, Task
 from crm.contacts.models import Company, ConsentRecord, Contact
-from crm.customfields.models import CustomFieldDefinition, Entity, FieldType
+from crm.customfields.models import Entity
 from crm.deals.models import Deal, DealContact
+from intelligence.featurekit import custom_field_columns, feature_category, feature_number
 from intelligence.features import FeatureSpec
 
 COMPANY, CONTACT = "company", "contact"
@@ -88,43 +88,17 @@ class History:
         return min(candidates) if candidates else self.created_at
 
 
-def number(value: object) -> float | None:
-    """A finite float or None (NaN, infinities, text and booleans are missing values)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        result = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-    return result if math.isfinite(result) else None
-
-
-def _category(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def customer_feature_spec() -> FeatureSpec:
     """The fixed columns plus the workspace's contact custom fields by type (numbers as
     numbers; choice and yes/no as categories). Companies have no custom fields: missing."""
-    numeric, categorical = list(NUMERIC_LABELS), list(CATEGORY_LABELS)
-    labels = {**NUMERIC_LABELS, **CATEGORY_LABELS}
-    definitions = CustomFieldDefinition.objects.filter(entity=Entity.CONTACT, archived=False)
-    for definition in definitions.order_by("position", "key"):
-        if definition.key in EXCLUDED_CUSTOM_KEYS:
-            continue
-        name = f"cf_{definition.key}"
-        if definition.field_type == FieldType.NUMBER:
-            numeric.append(name)
-        elif definition.field_type in (FieldType.CHOICE, FieldType.BOOLEAN):
-            categorical.append(name)
-        else:
-            continue
-        labels[name] = definition.label
-    return FeatureSpec(numeric=tuple(numeric), categorical=tuple(categorical), labels=labels)
+    numeric, categorical, labels = custom_field_columns(
+        entity=Entity.CONTACT, exclude=EXCLUDED_CUSTOM_KEYS
+    )
+    return FeatureSpec(
+        numeric=(*NUMERIC_LABELS, *numeric),
+        categorical=(*CATEGORY_LABELS, *categorical),
+        labels={**NUMERIC_LABELS, **CATEGORY_LABELS, **labels},
+    )
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -138,9 +112,9 @@ def _entities(company_ids: list[int], contact_ids: list[int]) -> dict[Key, Histo
     )  # fmt: skip
     for pk, became, churned, stage, created, employees, revenue, industry in companies:
         static = {
-            "company_employees": number(employees),
-            "company_revenue": number(revenue),
-            "industry": _category(industry),
+            "company_employees": feature_number(employees),
+            "company_revenue": feature_number(revenue),
+            "industry": feature_category(industry),
             "customer_type": COMPANY,
             "custom": {},
         }
@@ -150,9 +124,10 @@ def _entities(company_ids: list[int], contact_ids: list[int]) -> dict[Key, Histo
         "custom", "company__employee_count", "company__annual_revenue", "company__industry",
     )  # fmt: skip
     for pk, became, churned, stage, created, source, custom, emp, revenue, industry in contacts:
-        static = {"company_employees": number(emp), "company_revenue": number(revenue),
-                  "industry": _category(industry), "customer_type": CONTACT,
-                  "source": _category(source), "custom": custom or {}}  # fmt: skip
+        static = {"company_employees": feature_number(emp),
+                  "company_revenue": feature_number(revenue),
+                  "industry": feature_category(industry), "customer_type": CONTACT,
+                  "source": feature_category(source), "custom": custom or {}}  # fmt: skip
         out[(CONTACT, pk)] = History((CONTACT, pk), became, churned, stage, created, static)
     return out
 
@@ -184,7 +159,9 @@ def _load_activities(histories: dict[Key, History], companies: list, contacts: l
 
 
 def _amount(value: Decimal | None) -> float:
-    return number(value) or 0.0  # a missing or NaN amount counts as no revenue, not an error
+    return (
+        feature_number(value) or 0.0
+    )  # a missing or NaN amount counts as no revenue, not an error
 
 
 def _load_deals(histories: dict[Key, History], companies: list, contacts: list) -> None:
@@ -314,8 +291,8 @@ def features_as_of(history: History, at: datetime, spec: FeatureSpec) -> dict[st
     custom = static.get("custom") or {}
     for name in spec.numeric:
         if name.startswith("cf_"):
-            row[name] = number(custom.get(name[3:]))
+            row[name] = feature_number(custom.get(name[3:]))
     for name in spec.categorical:
         if name.startswith("cf_"):
-            row[name] = _category(custom.get(name[3:]))
+            row[name] = feature_category(custom.get(name[3:]))
     return row

@@ -12,6 +12,7 @@ from django.utils import timezone
 from crm.contacts.models import Company, Contact, LifecycleStage
 from crm.deals.models import Deal
 from intelligence import training as lead_training
+from intelligence.featurekit import feature_number as finite_number
 from intelligence.models import IntelligenceSettings, ModelKind, TrainingRun
 from intelligence.registry import (
     TrainingInProgress,
@@ -24,7 +25,6 @@ from intelligence.registry import (
 
 from . import clv, training
 from .features import COMPANY, CONTACT, Key, customer_feature_spec, features_as_of, history_load
-from .features import number as finite_number
 from .models import CustomerScore
 from .scorecard import HORIZON_DAYS, ChurnScored, churn_scorecard, churn_scored
 from .selectors import customer_get, customer_keys_current, customer_keys_ever

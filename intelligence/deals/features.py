@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from crm.activities.models import Activity
 from crm.audit.models import AuditEvent
-from crm.customfields.models import CustomFieldDefinition, Entity, FieldType
+from crm.customfields.models import Entity
 from crm.deals.models import Deal, DealContact, DealStageChange, Stage
+from intelligence.featurekit import custom_field_columns, feature_category, feature_number
 
 BATCH_SIZE = 2000
 # Stage moves write a system row to the timeline: not engagement with the buyer.
@@ -60,37 +61,12 @@ class DealFeatureSpec:
 def deal_feature_spec() -> DealFeatureSpec:
     """The fixed columns plus the workspace's deal custom fields by type (number → numeric;
     choice and yes/no → category; text and dates are not used)."""
-    numeric, categorical = list(NUMERIC_LABELS), list(CATEGORY_LABELS)
-    labels = {**NUMERIC_LABELS, **CATEGORY_LABELS}
-    definitions = CustomFieldDefinition.objects.filter(entity=Entity.DEAL, archived=False)
-    for definition in definitions.order_by("position", "key"):
-        name = f"cf_{definition.key}"
-        if definition.field_type == FieldType.NUMBER:
-            numeric.append(name)
-        elif definition.field_type in (FieldType.CHOICE, FieldType.BOOLEAN):
-            categorical.append(name)
-        else:
-            continue
-        labels[name] = definition.label
-    return DealFeatureSpec(numeric=tuple(numeric), categorical=tuple(categorical), labels=labels)
-
-
-def _number(value: object) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _category(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    numeric, categorical, labels = custom_field_columns(entity=Entity.DEAL)
+    return DealFeatureSpec(
+        numeric=(*NUMERIC_LABELS, *numeric),
+        categorical=(*CATEGORY_LABELS, *categorical),
+        labels={**NUMERIC_LABELS, **CATEGORY_LABELS, **labels},
+    )
 
 
 def _date(value: object) -> date | None:
@@ -229,7 +205,7 @@ def _batch(
             entered = deal.stage_changed_at or deal.created_at
         company = deal.company if deal.company_id else None
         close_date = deal.expected_close_date
-        amount = _number(deal.amount) or 0.0
+        amount = feature_number(deal.amount) or 0.0
         row: dict[str, object] = {
             "amount_log": math.log1p(amount),
             "stage_position": positions.get(furthest.pk) if furthest else None,
@@ -246,9 +222,9 @@ def _batch(
             "days_past_close_date": (
                 float(max(0, (moment.date() - close_date).days)) if close_date else None
             ),
-            "company_employees": _number(company.employee_count if company else None),
-            "pipeline": _category(deal.pipeline.name),
-            "company_industry": _category(company.industry if company else None),
+            "company_employees": feature_number(company.employee_count if company else None),
+            "pipeline": feature_category(deal.pipeline.name),
+            "company_industry": feature_category(company.industry if company else None),
             # Not model inputs: what health flags, rules and explanations read.
             "_amount": amount,
             "_closed": closed,
@@ -264,10 +240,10 @@ def _batch(
         custom = deal.custom or {}
         for name in spec.numeric:
             if name.startswith("cf_"):
-                row[name] = _number(custom.get(name[3:]))
+                row[name] = feature_number(custom.get(name[3:]))
         for name in spec.categorical:
             if name.startswith("cf_"):
-                row[name] = _category(custom.get(name[3:]))
+                row[name] = feature_category(custom.get(name[3:]))
         out[pk] = row
     return out
 
