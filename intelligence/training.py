@@ -68,7 +68,9 @@ def matrix(spec: FeatureSpec, rows: list[dict]) -> np.ndarray:
     return np.array([[row.get(c) for c in spec.columns] for row in rows], dtype=object)
 
 
-def build_pipeline(spec: FeatureSpec) -> Pipeline:
+def build_preprocessor(spec: FeatureSpec, *, min_frequency: int = 5) -> ColumnTransformer:
+    """Numbers imputed (median) and standardised, categories one-hot (unseen ignored, rare
+    values grouped); shared by every model kind so they read features the same way."""
     n_num = len(spec.numeric)
     numeric = Pipeline([
         ("float", FunctionTransformer(_to_float, feature_names_out="one-to-one")),
@@ -77,13 +79,17 @@ def build_pipeline(spec: FeatureSpec) -> Pipeline:
     ])  # fmt: skip
     categorical = Pipeline([
         ("text", FunctionTransformer(_to_text, feature_names_out="one-to-one")),
-        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=5)),
+        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=min_frequency)),
     ])  # fmt: skip
-    prep = ColumnTransformer(
+    return ColumnTransformer(
         [("num", numeric, list(range(n_num))),
          ("cat", categorical, list(range(n_num, len(spec.columns))))],
         sparse_threshold=0,
     )  # fmt: skip
+
+
+def build_pipeline(spec: FeatureSpec) -> Pipeline:
+    prep = build_preprocessor(spec)
     linear = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
     return Pipeline([("prep", prep), ("linear", linear)])
 

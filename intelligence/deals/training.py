@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from intelligence.training import build_preprocessor, matrix
 
 from .features import DealFeatureSpec
 from .rules import TOP_FACTORS, WinScore, top_factors
@@ -27,7 +26,6 @@ MIN_CLOSED = 100
 MIN_WINS = 15
 MIN_LOSSES = 15
 TEST_FRACTION = 0.2
-MISSING = "(missing)"
 
 # How a numeric factor reads to a rep: (text when above the average deal, text when below).
 PHRASES: dict[str, tuple[str, str]] = {
@@ -48,34 +46,8 @@ PHRASES: dict[str, tuple[str, str]] = {
 }
 
 
-def _to_float(block: np.ndarray) -> np.ndarray:
-    return np.asarray(block, dtype=float)
-
-
-def _to_text(block: np.ndarray) -> np.ndarray:
-    return np.where(block == None, MISSING, block).astype(str)  # noqa: E711 - elementwise
-
-
-def matrix(spec: DealFeatureSpec, rows: list[dict]) -> np.ndarray:
-    return np.array([[row.get(c) for c in spec.columns] for row in rows], dtype=object)
-
-
 def _pipeline(spec: DealFeatureSpec) -> Pipeline:
-    n_num = len(spec.numeric)
-    numeric = Pipeline([
-        ("float", FunctionTransformer(_to_float, feature_names_out="one-to-one")),
-        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-        ("scale", StandardScaler()),
-    ])  # fmt: skip
-    categorical = Pipeline([
-        ("text", FunctionTransformer(_to_text, feature_names_out="one-to-one")),
-        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=3)),
-    ])  # fmt: skip
-    prep = ColumnTransformer(
-        [("num", numeric, list(range(n_num))),
-         ("cat", categorical, list(range(n_num, len(spec.columns))))],
-        sparse_threshold=0,
-    )  # fmt: skip
+    prep = build_preprocessor(spec, min_frequency=3)  # type: ignore[arg-type]
     linear = LogisticRegression(class_weight="balanced", max_iter=2000, C=0.5)
     return Pipeline([("prep", prep), ("linear", linear)])
 
