@@ -295,3 +295,6 @@ LODESTAR_AI_BREAKER_COOLDOWN_SECONDS = env.int("LODESTAR_AI_BREAKER_COOLDOWN_SEC
 # Price overrides, USD per million tokens: {"model-prefix": [input, output], ...}.
 LODESTAR_AI_PRICES = env.json("LODESTAR_AI_PRICES", default={})
 # --- AI gateway — end ------------------------------------------------------------------------
+
+# Customer lifetime value: monthly discount rate applied to expected revenue (0 = none).
+LODESTAR_CLV_MONTHLY_DISCOUNT_RATE = env.float("LODESTAR_CLV_MONTHLY_DISCOUNT_RATE", default=0.0)
