@@ -158,7 +158,9 @@ def training_run_finish(
 
 # Each model kind's training and bulk-rescoring entry points, registered by the app that owns
 # the kind (AppConfig.ready), so the admin, the API and the nightly job can train any kind.
-Trainer = Callable[..., "ModelVersion | None"]  # (*, actor=None) -> version or None (cold start)
+# (*, actor=None[, run=TrainingRun]) -> the new version, None (cold start), or the TrainingRun it
+# recorded itself; `intelligence.rescoring.model_train` accepts all three.
+Trainer = Callable[..., "ModelVersion | TrainingRun | None"]
 Rescorer = Callable[[], int]  # () -> how many records were rescored
 _trainers: dict[str, Trainer] = {}
 _rescorers: dict[str, Rescorer] = {}
