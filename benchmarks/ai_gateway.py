@@ -2,8 +2,9 @@
 
 Overhead: the same stubbed Anthropic response (httpx2.MockTransport under the real SDK client)
 called bare through `anthropic.Anthropic(...).messages.create` and through `ai_complete`
-(prompt resolution and rendering, flag/budget/breaker checks, redaction, usage row, monthly
-spend, budget alert check), interleaved pair by pair; the figure is gateway minus bare per pair
+(one query for the config generation and the month's spend with the config cached in process,
+prompt rendering, flag/budget/breaker checks, redaction, then one statement for the usage row
+and the monthly spend), interleaved pair by pair; the figure is gateway minus bare per pair
 (target: p95 < 5 ms). Built-in engine: `ai_complete` with no provider on a ~1,500-character
 call note (extractive summary + usage row), and the engine alone (no database).
 """

@@ -203,12 +203,8 @@ class LeadScoreApi(ApiView):
 
     def _rescore(self, lead: Lead) -> LeadScore:
         hot = lead.temperature == Temperature.HOT and lead.status in OPEN_STATUSES
-        score = rescoring.lead_rescore(lead_ids=[lead.pk], hot_before={lead.pk} if hot else set())[
-            0
-        ]
-        if score.model_version_id is None:
-            return score  # the rules: nothing more to read
-        return lead_score_current(lead_id=lead.pk)  # with its version, never the artifact
+        # The score comes back with the version that made it: nothing is read back.
+        return rescoring.lead_rescore(lead_ids=[lead.pk], hot_before={lead.pk} if hot else set())[0]
 
     @extend_schema(
         operation_id="leads_score_retrieve",
@@ -216,8 +212,8 @@ class LeadScoreApi(ApiView):
         responses={200: LeadScoreOutput, 404: _problem},
     )
     def get(self, request: Request, lead_id: int) -> Response:
-        lead = self._lead(lead_id)
-        score = lead_score_current(lead_id=lead_id) or self._rescore(lead)
+        # A score implies its lead exists (history is deleted with the lead): one query.
+        score = lead_score_current(lead_id=lead_id) or self._rescore(self._lead(lead_id))
         return Response(LeadScoreOutput(score_payload(score)).data)
 
     @extend_schema(

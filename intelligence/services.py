@@ -19,11 +19,12 @@ from crm.leads.services import lead_current_scores_store
 from crm.leads.status import OPEN_STATUSES
 
 from . import training
-from .features import FeatureSpec, lead_feature_spec, lead_features
+from .features import FeatureSpec, FeatureTable, lead_feature_spec, lead_feature_table
 from .models import IntelligenceSettings, LeadScore, ModelKind, ModelVersion, TrainingRun
 from .registry import (  # noqa: F401 - re-exported for callers of the services
     TrainingInProgress,
     model_active_load,
+    model_payload_load,
     model_version_activate,
     model_version_store,
     training_lock,
@@ -143,8 +144,7 @@ def _train_locked(kind: str, hot: int) -> _Outcome:
     if reason:
         return _Outcome(status=TrainingRun.Status.COLD_START, reason=reason, **counts)
     spec = training.model_spec(lead_feature_spec())
-    _, rows = lead_features(lead_ids=ids, spec=spec)
-    X = training.matrix(spec, [rows[pk] for pk in ids])
+    X = lead_feature_table(lead_ids=ids, spec=spec).matrix()  # every outcome id exists
     trained = training.train_time_ordered(spec, X, y, hot=hot)
     version = model_version_store(
         kind=kind, payload={"spec": spec, "model": trained.model, "explainer": trained.explainer},
@@ -153,6 +153,22 @@ def _train_locked(kind: str, hot: int) -> _Outcome:
     label = version.label[:1].upper() + version.label[1:]
     reason = f"{label}, from {len(y)} closed leads ({positives} conversions); now active."
     return _Outcome(status=TrainingRun.Status.TRAINED, reason=reason, version=version, **counts)
+
+
+def _lead_model_active() -> tuple[ModelVersion | None, dict | None]:
+    """`model_active_load` for the lead score without reading the artifact bytes every time:
+    the registry caches payloads by (schema, version, checksum), so the bytes are fetched (one
+    deferred-field query) only when this process meets a version for the first time. The row
+    itself is read on every call, so a version activated elsewhere is used on the next score."""
+    version = (
+        ModelVersion.objects.filter(kind=ModelKind.LEAD_SCORE, status=ModelVersion.Status.ACTIVE)
+        .defer("artifact")
+        .order_by("-version")
+        .first()
+    )
+    if version is None:
+        return None, None
+    return version, model_payload_load(version)
 
 
 @dataclass
@@ -168,25 +184,27 @@ class _Scorer:
     @classmethod
     def load(cls) -> _Scorer:
         settings = intelligence_settings_get()
-        version, payload = model_active_load(ModelKind.LEAD_SCORE)
+        version, payload = _lead_model_active()
         # The model's own columns: a custom field deleted since training just reads as missing.
         spec = payload["spec"] if payload else lead_feature_spec()
         return cls(hot=settings.hot_threshold, warm=settings.warm_threshold, version=version,
                    payload=payload, spec=spec)  # fmt: skip
 
-    def score(self, rows: list[dict]) -> list[Scored]:
+    def score(self, table: FeatureTable) -> list[Scored]:
         if self.payload:
             try:
-                return training.predict(
-                    self.spec, self.payload["model"], rows, self.version.label,
-                    explainer=self.payload.get("explainer"), hot=self.hot, warm=self.warm,
+                return training.predict_matrix(
+                    self.spec, self.payload["model"], table.matrix(self.spec),
+                    self.version.label, explainer=self.payload.get("explainer"), hot=self.hot,
+                    warm=self.warm,
                 )  # fmt: skip
             except Exception as exc:  # an unusable model scores with the rules, never a 500
                 log.exception("lead score model %s failed to predict", self.version)
                 problem = f"prediction failed ({exc.__class__.__name__}); using the rules"
                 ModelVersion.objects.filter(pk=self.version.pk).update(problem=problem)
                 self.payload, self.version = None, None
-        return [scorecard_score(row, hot=self.hot, warm=self.warm) for row in rows]
+        return [scorecard_score(table.row(i), hot=self.hot, warm=self.warm)
+                for i in range(len(table))]  # fmt: skip
 
 
 def _store(scorer: _Scorer, order: list[int], scored: list[Scored], now: datetime) -> list[int]:
@@ -228,12 +246,12 @@ def _store(scorer: _Scorer, order: list[int], scored: list[Scored], now: datetim
 def _compute(
     scorer: _Scorer, lead_ids: list[int], now: datetime
 ) -> tuple[list[int], list[Scored], list[int]]:
-    ids = list(dict.fromkeys(int(pk) for pk in lead_ids))  # each lead once, order kept
-    _, rows = lead_features(lead_ids=ids, spec=scorer.spec, now=now)
-    order = [pk for pk in ids if pk in rows]
+    # Each lead once, in the order asked, unknown ids left out.
+    table = lead_feature_table(lead_ids=lead_ids, spec=scorer.spec, now=now)
+    order = table.ids
     if not order:
         return [], [], []
-    scored = scorer.score([rows[pk] for pk in order])
+    scored = scorer.score(table)
     return order, scored, _store(scorer, order, scored, now)
 
 
@@ -246,14 +264,22 @@ def lead_score_compute(*, lead_ids: list[int]) -> list[LeadScore]:
         return []
     scorer, now = _Scorer.load(), timezone.now()
     order, scored, ids = _compute(scorer, lead_ids, now)
-    version_id = scorer.version.pk if scorer.version else None
+    version = scorer.version
+    version_id = version.pk if version else None
     # Positional arguments in the model's field order (id, lead, score, probability,
     # temperature, model_label, model_version, factors, scored_at): Django's fast path.
-    return [
+    scores = [
         LeadScore(pk, lead_id, s.score, round(s.probability, 6), s.temperature, s.model_label,
                   version_id, s.factors, now)
         for pk, lead_id, s in zip(ids, order, scored, strict=True)
     ]  # fmt: skip
+    if version is not None:
+        # The version that scored them, so a caller showing "trained v3, AUC 0.81" does not
+        # read back what was just written (without the artifact: it is deferred).
+        cache = LeadScore.model_version.field.set_cached_value
+        for score in scores:
+            cache(score, version)
+    return scores
 
 
 def lead_score_rescore_all() -> int:

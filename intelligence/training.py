@@ -18,6 +18,7 @@ bank-marketing benchmark, see docs/lead-scoring.md):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -214,14 +215,44 @@ class Explainer:
         linear model: they add up to the lead's logit minus the average lead's)."""
         return (transformed - self.baseline) * self.coef
 
-    def text(self, j: int, row: dict, spec: FeatureSpec, value: float) -> str:
+    def text(self, j: int, raw: object, value: float) -> str:
+        """Column j in words; `raw` is the lead's input value, `value` its transformed one."""
         if not self.numeric[j]:
             return self.texts[j]
-        raw = row.get(spec.columns[self.source[j]])
-        if raw is None:
+        if raw is None or (isinstance(raw, float) and not math.isfinite(raw)):
             return f"{self.texts[j]} unknown"
         level = "high" if value > self.baseline[j] else "low"
         return f"{self.texts[j]} {level} ({raw:g})"
+
+    def factors(self, X: np.ndarray, transformed: np.ndarray) -> list[list[dict]]:
+        """Per row: top TOP_FACTORS positive then top TOP_FACTORS negative contributions, in
+        words. Picking and ordering them is array work; only the chosen ones become text."""
+        contributions = self.contributions(transformed)
+        k = min(TOP_FACTORS, contributions.shape[1])
+        if k == 0:
+            return [[] for _ in range(len(X))]
+        picked = []
+        for sign in (-1, 1):  # largest positive first, then most negative first
+            cols = np.argpartition(sign * contributions, k - 1, axis=1)[:, :k]
+            vals = np.take_along_axis(contributions, cols, axis=1)
+            order = np.argsort(sign * vals, axis=1, kind="stable")
+            picked.append((np.take_along_axis(cols, order, axis=1).tolist(),
+                           np.take_along_axis(vals, order, axis=1).tolist()))  # fmt: skip
+        (pos_cols, pos_vals), (neg_cols, neg_vals) = picked
+        numeric, texts, source = self.numeric.tolist(), self.texts, self.source.tolist()
+        out = []
+        for i in range(len(X)):
+            factors = []
+            for cols, vals, sign in ((pos_cols, pos_vals, 1), (neg_cols, neg_vals, -1)):
+                for j, c in zip(cols[i], vals[i], strict=True):
+                    if sign * c < MIN_FACTOR_WEIGHT:
+                        break  # sorted: the rest are smaller
+                    label = (
+                        self.text(j, X[i, source[j]], transformed[i, j]) if numeric[j] else texts[j]
+                    )
+                    factors.append({"label": label, "weight": round(c, 2)})
+            out.append(factors)
+        return out
 
 
 def predict(
@@ -238,7 +269,24 @@ def predict(
     (log-odds against the average lead), in words."""
     if not rows:
         return []
-    X = matrix(spec, rows)
+    return predict_matrix(spec, model, matrix(spec, rows), model_label, explainer=explainer,
+                          hot=hot, warm=warm)  # fmt: skip
+
+
+def predict_matrix(
+    spec: FeatureSpec,
+    model,
+    X: np.ndarray,
+    model_label: str,
+    *,
+    explainer: Explainer | None = None,
+    hot: int = HOT_THRESHOLD,
+    warm: int = WARM_THRESHOLD,
+) -> list[Scored]:
+    """`predict` for a matrix already in `spec`'s column order (bulk scoring builds it straight
+    from the feature columns, without a dict per lead)."""
+    if not len(X):
+        return []
     explainer = explainer or Explainer.build(spec, model)
     if model is _linear(model):  # transform once, for the probability and the factors
         transformed = np.asarray(model.named_steps["prep"].transform(X), dtype=float)
@@ -246,26 +294,11 @@ def predict(
     else:
         probabilities = model.predict_proba(X)[:, 1]
         transformed = np.asarray(_linear(model).named_steps["prep"].transform(X), dtype=float)
-    contributions = explainer.contributions(transformed)
-    k = min(TOP_FACTORS, contributions.shape[1])
-    # Vectorised: the top-k and bottom-k columns per row, only those become text.
-    top = np.argpartition(-contributions, k - 1, axis=1)[:, :k]
-    bottom = np.argpartition(contributions, k - 1, axis=1)[:, :k]
-    scores = np.rint(probabilities * 100).astype(int)
-    out = []
-    for i, row in enumerate(rows):
-        c = contributions[i]
-        positive = sorted((j for j in top[i] if c[j] >= MIN_FACTOR_WEIGHT), key=lambda j: -c[j])
-        negative = sorted((j for j in bottom[i] if c[j] <= -MIN_FACTOR_WEIGHT), key=lambda j: c[j])
-        factors = [
-            {"label": explainer.text(j, row, spec, transformed[i, j]),
-             "weight": round(float(c[j]), 2)}
-            for j in (*positive, *negative)
-        ]  # fmt: skip
-        score = int(scores[i])
-        out.append(
-            Scored(probability=float(probabilities[i]), score=score,
-                   temperature=temperature_for(score, hot=hot, warm=warm),
-                   factors=factors, model_label=model_label)
-        )  # fmt: skip
-    return out
+    factors = explainer.factors(X, transformed)
+    scores = np.rint(probabilities * 100).astype(int).tolist()
+    temperatures = [temperature_for(score, hot=hot, warm=warm) for score in scores]
+    return [
+        Scored(probability=p, score=score, temperature=t, factors=f, model_label=model_label)
+        for p, score, t, f in zip(probabilities.tolist(), scores, temperatures, factors,
+                                  strict=True)
+    ]  # fmt: skip

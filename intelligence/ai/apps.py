@@ -8,3 +8,6 @@ class IntelligenceAiConfig(AppConfig):
 
     def ready(self) -> None:
         from . import defaults  # noqa: F401  (registers the gateway's own prompts)
+        from .state import config_signals_connect
+
+        config_signals_connect()

@@ -4,6 +4,11 @@ Keys go through the cache's key function, which prefixes the workspace schema, s
 workspace's failing key never opens another's breaker. After LODESTAR_AI_BREAKER_FAILURES
 consecutive transient failures the provider is skipped for the cool-down; then one trial call is
 let through (half-open): success closes the breaker, failure opens it again.
+
+A provider with nothing recorded against it is remembered as clean in process memory for
+CLEAN_TTL seconds, which skips the Redis read on most calls. So a breaker opened by another
+process (web vs worker) is honoured here at most CLEAN_TTL seconds late; a failure seen by this
+process forgets the memory at once.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from django.core.cache import cache
 from django.db import connection
 
 now = time.time  # replaced in tests
+CLEAN_TTL = 2.0  # seconds
+# Per process, (schema, provider id) → monotonic time until which it counts as clean.
+_clean_until: dict[tuple[str, int], float] = {}
 # Per thread, (schema, provider id) → "nothing recorded" as seen by the last breaker_allows.
 _local = threading.local()
 
@@ -31,9 +39,15 @@ def _keys(provider_id: int) -> tuple[str, str]:
 
 
 def breaker_allows(*, provider_id: int) -> bool:
+    where = (connection.schema_name, provider_id)
+    if _clean_until.get(where, 0.0) > time.monotonic():
+        _clean()[where] = True
+        return True
     failures_key, opened_key = _keys(provider_id)
     state = cache.get_many([failures_key, opened_key])
-    _clean()[(connection.schema_name, provider_id)] = not state
+    _clean()[where] = not state
+    if not state:
+        _clean_until[where] = time.monotonic() + CLEAN_TTL
     opened = state.get(opened_key)
     if opened is None:
         return True
@@ -58,6 +72,7 @@ def breaker_success(*, provider_id: int) -> None:
 
 
 def breaker_failure(*, provider_id: int) -> None:
+    _clean_until.pop((connection.schema_name, provider_id), None)
     failures_key, opened_key = _keys(provider_id)
     cache.add(failures_key, 0, timeout=3600)
     failures = cache.incr(failures_key)
@@ -68,4 +83,5 @@ def breaker_failure(*, provider_id: int) -> None:
 
 
 def breaker_reset(*, provider_id: int) -> None:
+    _clean_until.pop((connection.schema_name, provider_id), None)
     breaker_success(provider_id=provider_id)

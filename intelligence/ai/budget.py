@@ -7,11 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
-from .models import AISettings, AISpend
+from .models import AISettings, AISpend, AIUsage
 
 ALERT_AT = Decimal("0.8")
 NOTIFICATION_KIND = "ai.budget"
@@ -29,36 +28,52 @@ def month_spend(*, month: dt.date | None = None) -> Decimal:
 @dataclass(frozen=True)
 class BudgetPlan:
     budget: Decimal | None
-    spent: Decimal
+    spent: Decimal  # committed spend this month when the call started
+    alerted_month: str = ""  # "YYYY-MM" of the last 80 % alert, read with `spent`
 
     @property
     def exhausted(self) -> bool:
         return self.budget is not None and self.spent >= self.budget
 
 
-def budget_plan(*, config: AISettings) -> BudgetPlan:
-    if config.monthly_budget_usd is None:
-        return BudgetPlan(None, Decimal("0"))
-    return BudgetPlan(config.monthly_budget_usd, month_spend())
+def budget_plan(*, config: AISettings, spent: Decimal, alerted_month: str = "") -> BudgetPlan:
+    return BudgetPlan(config.monthly_budget_usd, spent, alerted_month)
 
 
-def spend_record(*, cost: Decimal, plan: BudgetPlan | None = None) -> None:
-    """Add one call to this month's total (one UPDATE; the first call of a month inserts).
-    With the plan read before the call, the alert check runs only when this call may have
-    crossed 80 % (two queries saved on every other call)."""
+def usage_and_spend_record(*, usage: AIUsage, plan: BudgetPlan | None = None) -> Decimal:
+    """Insert the usage row and add it to this month's total in ONE statement (one round trip,
+    one commit: the row and the money can never be split), then run the 80 % alert check when
+    the new total calls for it. Sets `usage.pk`; returns the month's new total."""
+    qn = connection.ops.quote_name
+    fields = [f for f in AIUsage._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(usage, True), connection) for f in fields]
+    spend = qn(AISpend._meta.db_table)
     month = month_start()
-    bump = dict(cost_usd=F("cost_usd") + cost, calls=F("calls") + 1)
-    if not AISpend.objects.filter(month=month).update(**bump):
-        try:
-            with transaction.atomic():
-                AISpend.objects.create(month=month, cost_usd=cost, calls=1)
-        except IntegrityError:  # another call inserted the month first
-            AISpend.objects.filter(month=month).update(**bump)
-    if cost <= 0:
-        return
-    if plan is not None and (plan.budget is None or plan.spent + cost < plan.budget * ALERT_AT):
-        return
-    budget_alert_check()
+    sql = (
+        f"WITH usage AS (INSERT INTO {qn(AIUsage._meta.db_table)}"
+        f" ({', '.join(qn(f.column) for f in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id),"
+        f" spend AS (INSERT INTO {spend} (month, cost_usd, calls) VALUES (%s, %s, 1)"
+        f" ON CONFLICT (month) DO UPDATE SET cost_usd = {spend}.cost_usd + EXCLUDED.cost_usd,"
+        f" calls = {spend}.calls + 1 RETURNING cost_usd)"
+        " SELECT (SELECT id FROM usage), (SELECT cost_usd FROM spend)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, month, usage.cost_usd])
+        usage.pk, total = cursor.fetchone()
+    usage._state.adding = False
+    cost = usage.cost_usd
+    if cost > 0 and _alert_due(plan=plan, total=total, month=month):
+        budget_alert_check()
+    return total
+
+
+def _alert_due(*, plan: BudgetPlan | None, total: Decimal, month: dt.date) -> bool:
+    if plan is None:  # no plan read before the call: let the full check decide
+        return True
+    if plan.budget is None or total < plan.budget * ALERT_AT:
+        return False
+    return plan.alerted_month != f"{month:%Y-%m}"
 
 
 def budget_alert_check() -> bool:

@@ -22,14 +22,15 @@ from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
 from . import breaker
-from .budget import BudgetPlan, budget_plan, spend_record
+from .budget import BudgetPlan, budget_plan, usage_and_spend_record
 from .builtin import ENGINE_LABEL, BuiltinCannotAnswer, BuiltinRequest, builtin_answer
 from .governance import feature_enabled_for
-from .models import AIFeature, AISettings, AIUsage, ProviderConnection
+from .models import AIUsage, ProviderConnection
 from .pricing import cost_usd
-from .prompts import RenderedPrompt, prompt_render, prompt_resolve
+from .prompts import RenderedPrompt, prompt_render, prompt_resolve_from, prompt_spec
 from .providers import Provider, ProviderCall, ProviderFailure, ProviderNotConfigured, ProviderReply
 from .redaction import Redactor
+from .state import CallState, call_state
 
 BUILTIN = "builtin"
 
@@ -90,9 +91,10 @@ class _Call:
     budget: BudgetPlan | None = None
 
 
-def _plan(*, feature: str, user: Any) -> _Plan:
-    config = AISettings.objects.select_related("primary", "secondary").first()
-    flag = AIFeature.objects.select_related("primary", "secondary").filter(key=feature).first()
+def _plan(*, feature: str, user: Any, state: CallState | None = None) -> _Plan:
+    state = state or call_state()
+    config = state.snapshot.config
+    flag = state.snapshot.flags.get(feature)
     redact = config.redact_pii if config is not None else True
     if config is None:
         return _Plan([], "", redact, None)
@@ -107,7 +109,7 @@ def _plan(*, feature: str, user: Any) -> _Plan:
     providers = list({c.pk: c for c in chain if c is not None and c.is_active}.values())
     if not providers:
         return _Plan([], "", redact, None)
-    budget = budget_plan(config=config)
+    budget = budget_plan(config=config, spent=state.spent, alerted_month=state.alerted_month)
     if budget.exhausted:
         return _Plan([], "budget", redact, budget)
     return _Plan(providers, "", redact, budget)
@@ -116,7 +118,10 @@ def _plan(*, feature: str, user: Any) -> _Plan:
 def _prepare(
     *, feature, prompt_key, variables, user, record, mode, schema, max_tokens
 ) -> tuple[_Call, _Plan]:
-    prompt = prompt_resolve(prompt_key or feature)
+    key = prompt_key or feature
+    prompt_spec(key)  # an unknown prompt fails before any query
+    state = call_state()
+    prompt = prompt_resolve_from(key, row=state.snapshot.prompts.get(key))
     rendered = prompt_render(prompt, variables)
     call = _Call(
         feature=feature,
@@ -128,7 +133,7 @@ def _prepare(
         schema=schema,
         max_tokens=max_tokens or settings.LODESTAR_AI_MAX_OUTPUT_TOKENS,
     )
-    plan = _plan(feature=feature, user=user)
+    plan = _plan(feature=feature, user=user, state=state)
     call.budget = plan.budget
     return call, plan
 
@@ -280,7 +285,7 @@ def _result(
 
 def _record(call: _Call, result: AIResult) -> None:
     record = call.record
-    usage = AIUsage.objects.create(
+    usage = AIUsage(
         user=call.user if getattr(call.user, "pk", None) else None,
         feature=call.feature,
         prompt_key=result.prompt_key,
@@ -300,8 +305,8 @@ def _record(call: _Call, result: AIResult) -> None:
         record_type=record._meta.model_name if record is not None else "",
         record_id=getattr(record, "pk", None),
     )
+    usage_and_spend_record(usage=usage, plan=call.budget)
     result.usage_id = usage.pk
-    spend_record(cost=result.cost_usd, plan=call.budget)
 
 
 def _builtin(call: _Call, plan: _Plan) -> AIResult:

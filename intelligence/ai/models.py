@@ -11,6 +11,36 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
+class ConfigQuerySet(models.QuerySet):
+    """For the models the gateway caches per process: bulk writes (which send no save/delete
+    signals) also move the workspace's config generation, so no cached copy outlives them."""
+
+    def update(self, **kwargs):
+        from .state import config_changed
+
+        rows = super().update(**kwargs)
+        if rows:
+            config_changed()
+        return rows
+
+    def bulk_create(self, *args, **kwargs):
+        from .state import config_changed
+
+        created = super().bulk_create(*args, **kwargs)
+        config_changed()
+        return created
+
+    def bulk_update(self, *args, **kwargs):
+        from .state import config_changed
+
+        rows = super().bulk_update(*args, **kwargs)
+        config_changed()
+        return rows
+
+
+ConfigManager = models.Manager.from_queryset(ConfigQuerySet)
+
+
 class ProviderKind(models.TextChoices):
     ANTHROPIC = "anthropic", "Anthropic (Claude)"
     OPENAI = "openai", "OpenAI"
@@ -49,6 +79,8 @@ class ProviderConnection(models.Model):
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ConfigManager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = "AI provider"
@@ -84,6 +116,8 @@ class AISettings(models.Model):
     # "YYYY-MM" of the last 80 % alert: one alert per month.
     budget_alerted_month = models.CharField(max_length=7, blank=True, editable=False)
 
+    objects = ConfigManager()
+
     class Meta:
         verbose_name = "AI settings"
         verbose_name_plural = "AI settings"
@@ -116,6 +150,8 @@ class AIFeature(models.Model):
         default=False, help_text="Always answer with the built-in engine (no external call)."
     )
 
+    objects = ConfigManager()
+
     class Meta:
         ordering = ["key"]
         verbose_name = "AI feature"
@@ -139,6 +175,8 @@ class Prompt(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ConfigManager()
 
     class Meta:
         ordering = ["key", "-version"]
@@ -228,3 +266,20 @@ class AISpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}: ${self.cost_usd}"
+
+
+class AIConfigVersion(models.Model):
+    """The workspace's config generation (one row): a fresh random token written in the same
+    transaction as any change to providers, AI settings, feature flags or prompts. The gateway
+    reads it on every call and keys its in-process copy of that config by it (intelligence.ai
+    .state), so a change is seen on the next call in every process, and a rolled-back change
+    rolls the token back with it."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    generation = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "AI config version"
+
+    def __str__(self) -> str:
+        return self.generation

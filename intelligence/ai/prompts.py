@@ -134,8 +134,14 @@ def prompt_resolve(key: str) -> ResolvedPrompt:
     """The workspace's active version of `key`, else the code default."""
     from .models import Prompt
 
+    prompt_spec(key)  # an unknown key fails before the query
+    return prompt_resolve_from(key, row=Prompt.objects.filter(key=key, is_active=True).first())
+
+
+def prompt_resolve_from(key: str, *, row: Any) -> ResolvedPrompt:
+    """`key` with `row` as its active version (None: the code default). The gateway passes the
+    row from its cached config snapshot."""
     spec = prompt_spec(key)
-    row = Prompt.objects.filter(key=key, is_active=True).first()
     if row is None:
         return ResolvedPrompt(
             key=key,

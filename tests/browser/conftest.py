@@ -189,6 +189,9 @@ def _live_server(django_db_setup, django_db_blocker) -> Iterator[_LiveServer]:
     server = _LiveServer()
     server.start()
     yield server
+    # Chromium first: while it is alive the live server keeps a database connection open and
+    # the test database cannot be dropped at the end of the session.
+    _CHROMIUM.stop()
     server.stop()
     with django_db_blocker.unblock():
         _end_other_connections()
