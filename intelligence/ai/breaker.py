@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import connection
 
 now = time.time  # replaced in tests
+monotonic = time.monotonic  # replaced in tests
 CLEAN_TTL = 2.0  # seconds
 # Per process, (schema, provider id) → monotonic time until which it counts as clean.
 _clean_until: dict[tuple[str, int], float] = {}
@@ -40,14 +41,14 @@ def _keys(provider_id: int) -> tuple[str, str]:
 
 def breaker_allows(*, provider_id: int) -> bool:
     where = (connection.schema_name, provider_id)
-    if _clean_until.get(where, 0.0) > time.monotonic():
+    if _clean_until.get(where, 0.0) > monotonic():
         _clean()[where] = True
         return True
     failures_key, opened_key = _keys(provider_id)
     state = cache.get_many([failures_key, opened_key])
     _clean()[where] = not state
     if not state:
-        _clean_until[where] = time.monotonic() + CLEAN_TTL
+        _clean_until[where] = monotonic() + CLEAN_TTL
     opened = state.get(opened_key)
     if opened is None:
         return True

@@ -58,7 +58,9 @@ def test_an_edited_provider_is_used_on_the_next_call(in_alpha, stub):
 
     claude.is_active = False
     claude.save()
-    assert _call().provider == "builtin"
+    result = _call()
+    assert (result.provider, result.fallback_reason, result.error) == ("builtin", "", "")
+    assert stub.count(ANTHROPIC) == 2
 
 
 def test_flag_changes_including_bulk_updates_apply_on_the_next_call(in_alpha, stub):
@@ -115,7 +117,10 @@ def test_a_change_committed_by_another_process_is_seen_on_the_next_call(in_alpha
     with connection.cursor() as cursor:  # raw SQL: no signal, no local invalidation
         cursor.execute(f"UPDATE {table} SET primary_id = NULL")
         cursor.execute(f"UPDATE {versions} SET generation = 'from-another-process'")
-    assert _call().provider == "builtin"
+    result = _call()
+    # Built-in because nothing is configured, not because a stale provider was tried.
+    assert (result.provider, result.fallback_reason, result.error) == ("builtin", "", "")
+    assert stub.count(ANTHROPIC) == 1
 
 
 def test_a_rolled_back_change_is_never_used(in_alpha, stub):
@@ -188,3 +193,28 @@ def test_every_call_is_billed_once_in_rows_and_in_the_month_total(in_alpha, stub
     total = rows.aggregate(s=Sum("cost_usd"))["s"]
     assert total > 0 and month_spend() == total
     assert [r.outcome for r in rows] == ["pending"] * 3
+
+
+def test_breaker_skips_redis_only_for_a_short_while_after_a_clean_read(
+    in_alpha, monkeypatch, settings
+):
+    """Another process's open breaker is honoured once the clean memory (CLEAN_TTL) expires;
+    a failure seen by this process forgets the memory at once."""
+    from django.core.cache import cache
+
+    from intelligence.ai import breaker
+
+    clock = [1000.0]
+    monkeypatch.setattr(breaker, "monotonic", lambda: clock[0])
+    provider = make_provider()
+    assert breaker.breaker_allows(provider_id=provider.pk)  # clean: remembered
+    cache.set(f"ai:breaker:{provider.pk}:opened", breaker.now(), timeout=60)  # other process
+    assert breaker.breaker_allows(provider_id=provider.pk)  # within CLEAN_TTL
+    clock[0] += breaker.CLEAN_TTL + 0.1
+    assert not breaker.breaker_allows(provider_id=provider.pk)
+
+    breaker.breaker_reset(provider_id=provider.pk)
+    assert breaker.breaker_allows(provider_id=provider.pk)  # clean again, remembered
+    for _ in range(settings.LODESTAR_AI_BREAKER_FAILURES):
+        breaker.breaker_failure(provider_id=provider.pk)
+    assert not breaker.breaker_allows(provider_id=provider.pk)  # no waiting for the TTL
