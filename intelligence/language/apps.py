@@ -9,6 +9,8 @@ class IntelligenceLanguageConfig(AppConfig):
     def ready(self) -> None:
         from . import handlers
         from .drafting import drafting_register
+        from .intent_refine import intent_refine_register
 
         handlers.register()
         drafting_register()
+        intent_refine_register()

@@ -37,3 +37,6 @@ def owner_of():
             return User.objects.get(email=ws.owner_email)
 
     return get
+
+
+from ..ai.conftest import _breakers_closed, stub  # noqa: E402, F401  (AI gateway fixtures)

@@ -59,16 +59,13 @@ def test_refiner_sees_unsure_answers_only_and_never_decides_an_opt_out(alpha, mo
         calls.append(text)
         return IntentResult("opt_out", 0.9, False, "llm", "llm")
 
-    services.intent_refiner_register(refiner)
-    try:
-        with schema_context(alpha.schema):
-            monkeypatch.setattr(services, "REFINE_BELOW", 0.0)  # nothing is unsure
-            sure = reply_intent_classify(text="How much is the install?")
-            monkeypatch.setattr(services, "REFINE_BELOW", 1.01)  # everything is unsure
-            ruled = reply_intent_classify(text="STOP")
-            vague = reply_intent_classify(text="hmm well the thing is")
-    finally:
-        services.intent_refiner_register(None)
+    monkeypatch.setattr(services, "_refiner", refiner)  # restored after the test
+    with schema_context(alpha.schema):
+        monkeypatch.setattr(services, "REFINE_BELOW", 0.0)  # nothing is unsure
+        sure = reply_intent_classify(text="How much is the install?")
+        monkeypatch.setattr(services, "REFINE_BELOW", 1.01)  # everything is unsure
+        ruled = reply_intent_classify(text="STOP")
+        vague = reply_intent_classify(text="hmm well the thing is")
     assert sure.engine == "classifier" and ruled.engine == "rules"
     assert calls == ["hmm well the thing is"]  # never asked about a rules decision
     assert vague.intent == "opt_out" and vague.engine == "llm" and vague.needs_confirmation
@@ -79,12 +76,9 @@ def test_a_failing_refiner_keeps_the_classifier_answer(alpha, monkeypatch):
         raise TimeoutError("provider down")
 
     monkeypatch.setattr(services, "REFINE_BELOW", 1.01)  # ask it for everything
-    services.intent_refiner_register(broken)
-    try:
-        with schema_context(alpha.schema):
-            result = reply_intent_classify(text="How much is the install?")
-    finally:
-        services.intent_refiner_register(None)
+    monkeypatch.setattr(services, "_refiner", broken)  # restored after the test
+    with schema_context(alpha.schema):
+        result = reply_intent_classify(text="How much is the install?")
     assert result.intent == "question" and result.engine == "classifier"
 
 
