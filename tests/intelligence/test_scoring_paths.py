@@ -1,0 +1,164 @@
+"""The fast scoring paths keep their meaning: features read by the database (closed leads as
+of their outcome, bad custom values as missing), the active model read on every call (an
+activation is used at once, in the same process), one workspace's model never another's."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from crm.activities.models import Activity
+from crm.customfields.services import custom_field_define
+from crm.leads.models import Lead, LeadStatus
+from intelligence import registry
+from intelligence.features import lead_feature_table, lead_features
+from intelligence.selectors import lead_score_current
+from intelligence.services import (
+    lead_score_compute,
+    lead_score_model_train,
+    model_version_activate,
+)
+
+from .conftest import make_history, make_leads
+
+
+def test_a_closed_lead_is_described_as_it_was_when_it_closed(in_alpha):
+    lead = make_leads(1)[0]
+    closed_at = timezone.now() - timedelta(days=20)
+    Lead.objects.filter(pk=lead.pk).update(
+        status=LeadStatus.LOST,
+        status_changed_at=closed_at,
+        created_at=closed_at - timedelta(days=4),
+    )
+    for days_ago, direction in ((22, "inbound"), (21, "outbound"), (2, "inbound")):
+        Activity.objects.create(lead=lead, kind="sms", direction=direction,
+                                occurred_at=timezone.now() - timedelta(days=days_ago))  # fmt: skip
+    row = lead_features(lead_ids=[lead.pk])[1][lead.pk]
+    # the reply 2 days ago came after the outcome: not counted, not the last activity
+    assert (row["inbound_messages"], row["outbound_messages"], row["inbound_7d"]) == (1, 1, 1)
+    assert row["activities_7d"] == 2 and 0.9 < row["days_since_last_activity"] < 1.1
+    assert 3.9 < row["days_since_created"] < 4.1
+
+
+def test_bad_custom_values_read_as_missing_and_yes_no_as_categories(in_alpha):
+    custom_field_define(entity="lead", key="budget", label="Budget", field_type="number")
+    custom_field_define(entity="lead", key="plan", label="Plan", field_type="choice",
+                        choices=["basic", "pro"])  # fmt: skip
+    custom_field_define(entity="lead", key="vip", label="VIP", field_type="boolean")
+    values = [
+        ({"budget": 7, "plan": "pro", "vip": False}, 7.0, "pro", "no"),
+        ({"budget": " 12.5 ", "plan": "", "vip": True}, 12.5, None, "yes"),
+        ({"budget": "abc", "plan": 3}, None, "3", None),
+        ({"budget": "nan"}, None, None, None),
+        ({"budget": "1e400"}, None, None, None),  # overflows to infinity
+        ({"budget": True}, None, None, None),
+        ({"budget": None, "plan": None}, None, None, None),
+        ({}, None, None, None),
+    ]
+    leads = make_leads(len(values))
+    for lead, (custom, *_) in zip(leads, values, strict=True):
+        Lead.objects.filter(pk=lead.pk).update(custom=custom)
+    table = lead_feature_table(lead_ids=[lead.pk for lead in reversed(leads)])
+    assert table.ids == [lead.pk for lead in reversed(leads)]  # the order asked for
+    rows = table.rows()
+    for lead, (_, budget, plan, vip) in zip(leads, values, strict=True):
+        row = rows[lead.pk]
+        assert (row["cf_budget"], row["cf_plan"], row["cf_vip"]) == (budget, plan, vip), row
+    # every value numeric: the parsed-in-one-go path gives the same floats
+    assert lead_feature_table(lead_ids=[leads[0].pk]).columns["cf_budget"] == [7.0]
+
+
+def test_unknown_and_duplicate_ids_leave_no_gaps(in_alpha):
+    leads = make_leads(2)
+    table = lead_feature_table(lead_ids=[leads[1].pk, 0, leads[0].pk, leads[1].pk, 10**12])
+    assert table.ids == [leads[1].pk, leads[0].pk]
+    assert all(len(values) == 2 for values in table.columns.values())
+
+
+def test_an_activation_is_used_by_the_next_score_in_the_same_process(in_alpha):
+    history = make_history()
+    v1 = lead_score_model_train()
+    v2 = lead_score_model_train()
+    lead = history[0].pk
+    assert lead_score_compute(lead_ids=[lead])[0].model_version_id == v2.pk
+    model_version_activate(version=v1)
+    assert lead_score_compute(lead_ids=[lead])[0].model_version_id == v1.pk
+    model_version_activate(version=v2)
+    score = lead_score_compute(lead_ids=[lead])[0]
+    assert score.model_version_id == v2.pk and score.model_label.startswith("trained v2,")
+    # the score carries its version (no read-back), without the artifact bytes
+    with CaptureQueriesContext(connection) as ctx:
+        assert score.model_version.version == 2
+        assert score.model_version.metrics["auc"] == v2.metrics["auc"]
+    assert not ctx.captured_queries
+
+
+def test_a_restored_artifact_is_reloaded_not_served_from_memory(in_alpha):
+    history = make_history()
+    version = lead_score_model_train()
+    lead_score_compute(lead_ids=[history[0].pk])  # loaded and cached in this process
+    registry._loaded.clear()
+    version.sha256 = "0" * 64
+    version.save(update_fields=["sha256"])
+    assert lead_score_compute(lead_ids=[history[0].pk])[0].model_label == "rules"
+
+
+def test_what_compute_returns_is_what_was_stored(in_alpha):
+    history = make_history()
+    lead_score_model_train()
+    returned = lead_score_compute(lead_ids=[history[0].pk])[0]
+    stored = lead_score_current(lead_id=history[0].pk)
+    fields = ("pk", "lead_id", "score", "probability", "temperature", "model_label",
+              "model_version_id", "factors", "scored_at")  # fmt: skip
+    assert [getattr(returned, f) for f in fields] == [getattr(stored, f) for f in fields]
+
+
+def test_workspaces_never_share_a_loaded_model(alpha, beta):
+    with schema_context(alpha.schema):
+        history = make_history(seed=7)
+        alpha_version = lead_score_model_train()
+        alpha_score = lead_score_compute(lead_ids=[history[0].pk])[0]
+    with schema_context(beta.schema):
+        leads = make_leads(1)
+        assert lead_score_compute(lead_ids=[leads[0].pk])[0].model_label == "rules"
+        history = make_history(seed=8)
+        beta_version = lead_score_model_train()
+        beta_score = lead_score_compute(lead_ids=[history[0].pk])[0]
+    # same version number and possibly the same row id, each its own model
+    assert alpha_version.version == beta_version.version == 1
+    assert alpha_version.sha256 != beta_version.sha256
+    assert alpha_score.model_version.metrics == alpha_version.metrics
+    assert beta_score.model_version.metrics == beta_version.metrics
+    assert (
+        registry._loaded[(alpha.schema, alpha_version.pk, alpha_version.sha256)]
+        is not (registry._loaded[(beta.schema, beta_version.pk, beta_version.sha256)])
+    )
+
+
+def test_the_small_call_transform_equals_scikit_learns():
+    import numpy as np
+
+    from intelligence import training
+    from intelligence.features import FeatureSpec
+
+    spec = FeatureSpec(numeric=("a", "b"), categorical=("c", "d"))
+    rng = np.random.default_rng(3)
+    rows = [[float(rng.normal()), None if i % 7 == 0 else float(i % 11),
+             ("x", "y", "z")[i % 3] if i % 13 else "rare" if i < 30 else None,
+             "yes" if i % 2 else "no"] for i in range(200)]  # fmt: skip
+    X = np.array(rows, dtype=object)
+    y = np.array([int(r[0] > 0) for r in rows])
+    model = training.fit(spec, X, y)
+    prep = model.named_steps["prep"]
+    assert "cat__x2_infrequent_sklearn" in " ".join(prep.get_feature_names_out())  # "rare" grouped
+    odd = np.array([[None, float("nan"), "unseen", None], [float("inf"), 3, "rare", "yes"],
+                    [1e308, -2.5, None, "no"], [0.0, None, "x", 1]], dtype=object)  # fmt: skip
+    fast = training.fast_prep(prep)
+    assert fast is not None
+    for block in (X, odd):
+        assert np.allclose(fast.transform(block), np.asarray(prep.transform(block), dtype=float))
+    one = training.predict_matrix(spec, model, odd[:1], "m")  # the small path, end to end
+    many = training.predict_matrix(spec, model, np.repeat(odd[:1], 100, axis=0), "m")
+    assert one[0] == many[0]
