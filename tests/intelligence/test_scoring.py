@@ -1,7 +1,4 @@
-import threading
-
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from intelligence import registry
@@ -14,6 +11,7 @@ from intelligence.services import (
     lead_score_model_train,
     model_version_activate,
 )
+from tests.training_lock import training_lock_held
 
 from .conftest import make_history, make_leads
 
@@ -98,27 +96,9 @@ def test_model_of_alpha_is_not_used_in_beta(trained, beta):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_trainings_never_run_at_once(alpha):
-    held, release = threading.Event(), threading.Event()
-
-    def hold_lock() -> None:
-        with schema_context(alpha.schema):
-            key = registry._lock_key("lead_score")
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
-                held.set()
-                release.wait(10)
-                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
-        connection.close()
-
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    try:
-        assert held.wait(10)
-        with schema_context(alpha.schema), pytest.raises(TrainingInProgress):
-            lead_score_model_train()
-    finally:
-        release.set()
-        thread.join()
+    lock = training_lock_held(alpha.schema, "lead_score")
+    with lock, schema_context(alpha.schema), pytest.raises(TrainingInProgress):
+        lead_score_model_train()
     with schema_context(alpha.schema):
         assert lead_score_model_train() is None  # lock free again: cold start answer
         TrainingRun.objects.all().delete()  # transaction=True: nothing rolls back for us

@@ -1,9 +1,6 @@
 """Every training request leaves a TrainingRun with its outcome and the reason in words."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from intelligence import registry, training
@@ -13,6 +10,7 @@ from intelligence.services import (
     lead_score_compute,
     lead_score_model_train,
 )
+from tests.training_lock import training_lock_held
 
 from .conftest import make_history, make_leads
 
@@ -112,36 +110,17 @@ def test_a_failing_training_is_recorded_and_raised(in_alpha, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_training_is_refused_with_a_clear_message_and_recorded(alpha):
-    held, release = threading.Event(), threading.Event()
-
-    def hold_lock() -> None:  # another worker's training, on its own connection
-        with schema_context(alpha.schema):
-            key = registry._lock_key("lead_score")
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
-                held.set()
-                release.wait(10)
-                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
-        connection.close()
-
     with schema_context(alpha.schema):
         TrainingRun.objects.all().delete()  # transaction=True: earlier such tests commit runs
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    try:
-        assert held.wait(10)
-        with schema_context(alpha.schema):
-            with pytest.raises(TrainingInProgress) as refused:
-                lead_score_model_train()
-            assert str(refused.value) == (
-                "A lead conversion score training is already running in this workspace; "
-                "try again when it has finished."
-            )
-            run = _only_run()  # survives the rolled-back lock transaction
-            assert run.status == TrainingRun.Status.REFUSED
-            assert run.reason == str(refused.value)
-    finally:
-        release.set()
-        thread.join()
+    with training_lock_held(alpha.schema, "lead_score"), schema_context(alpha.schema):
+        with pytest.raises(TrainingInProgress) as refused:
+            lead_score_model_train()
+        assert str(refused.value) == (
+            "A lead conversion score training is already running in this workspace; "
+            "try again when it has finished."
+        )
+        run = _only_run()  # survives the rolled-back lock transaction
+        assert run.status == TrainingRun.Status.REFUSED
+        assert run.reason == str(refused.value)
     with schema_context(alpha.schema):
         TrainingRun.objects.all().delete()  # transaction=True: clean up what we wrote

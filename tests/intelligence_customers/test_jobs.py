@@ -1,7 +1,6 @@
 """Training refused while another runs, the nightly job per workspace and its fan-out, and
 the registrations (trainer, beat schedule) the rest of the product relies on."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from intelligence.customers import tasks
 from intelligence.customers.models import CustomerScore
 from intelligence.customers.services import churn_model_train, customer_rescore_all
 from intelligence.models import IntelligenceSettings, TrainingRun
+from tests.training_lock import training_lock_held
 
 from .conftest import make_company
 
@@ -30,29 +30,11 @@ def test_registered_as_the_churn_trainer_and_nightly_job():
 
 @pytest.mark.django_db(transaction=True)
 def test_second_training_is_refused_with_a_clear_reason(alpha):
-    held, release = threading.Event(), threading.Event()
-
-    def hold_lock() -> None:
-        with schema_context(alpha.schema):
-            key = registry._lock_key("churn")
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
-                held.set()
-                release.wait(10)
-                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
-        connection.close()
-
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    try:
-        assert held.wait(10)
+    with training_lock_held(alpha.schema, "churn"):
         with schema_context(alpha.schema):
             run = churn_model_train()
         assert run.status == TrainingRun.Status.REFUSED
         assert "already running" in run.reason
-    finally:
-        release.set()
-        thread.join()
     with schema_context(alpha.schema):
         assert churn_model_train().status == TrainingRun.Status.COLD_START
 

@@ -1,8 +1,6 @@
 """Win probability: cold-start rules, training on history, storage, the forecast's map,
 isolation between workspaces."""
 
-import threading
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +17,7 @@ from intelligence.deals.services import (
     deal_win_model_train,
 )
 from intelligence.models import ModelVersion, TrainingRun
+from tests.training_lock import training_lock_held
 
 from .conftest import log_activity, make_closed_history, make_deal
 
@@ -129,27 +128,9 @@ def test_alpha_model_never_scores_beta(trained, beta):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_trainings_never_run_at_once(alpha):
-    held, release = threading.Event(), threading.Event()
-
-    def hold_lock() -> None:
-        with schema_context(alpha.schema):
-            key = registry._lock_key("deal_win")
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
-                held.set()
-                release.wait(10)
-                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
-        connection.close()
-
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    try:
-        assert held.wait(10)
-        with schema_context(alpha.schema), pytest.raises(registry.TrainingInProgress):
-            deal_win_model_train()
-    finally:
-        release.set()
-        thread.join()
+    lock = training_lock_held(alpha.schema, "deal_win")
+    with lock, schema_context(alpha.schema), pytest.raises(registry.TrainingInProgress):
+        deal_win_model_train()
     with schema_context(alpha.schema):
         assert deal_win_model_train().status == "cold_start"  # free again
 
