@@ -1,5 +1,6 @@
 """The demo data `make demo` starts with: an operator on the public site and the `acme`
-workspace with an admin, a manager and two reps. Idempotent: a second run changes nothing."""
+workspace with an admin, a manager, two reps and a small book of business (demo_records).
+Idempotent: a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from crm.team.models import Role, User
 from crm.team.services import user_create
 
 from .demo_accounts import DEMO_PASSWORD, DEMO_SLUG, DEMO_TEAM, OPERATOR_EMAIL
+from .demo_records import demo_records_seed
 from .models import Workspace
 from .services import public_workspace_ensure, workspace_create
 
@@ -48,6 +50,10 @@ def demo_seed(*, port: int = 8000) -> list[DemoLogin]:
     with schema_context(workspace.schema_name):
         for email, full_name, role in DEMO_TEAM:
             _ensure_user(email=email, full_name=full_name, role=role)
+        demo_records_seed(
+            owners=list(User.objects.filter(role=Role.REP).order_by("email")),
+            manager=User.objects.get(email=DEMO_TEAM[1][0]),
+        )
     site = f"http://{settings.BASE_DOMAIN}:{port}"
     acme = f"http://{DEMO_SLUG}.{settings.BASE_DOMAIN}:{port}"
     logins = [DemoLogin(url=f"{site}/admin/", email=OPERATOR_EMAIL, role="platform operator")]
