@@ -34,6 +34,15 @@ def schedule_register(schedule: Schedule) -> None:
     _REGISTERED[schedule.name] = schedule
 
 
+_RETIRED: set[str] = set()
+
+
+def schedule_retire(name: str) -> None:
+    """A periodic job an app no longer has: `schedules_sync` deletes its row, so beat stops
+    sending a task that no worker knows any more."""
+    _RETIRED.add(name)
+
+
 def _platform_schedules() -> list[Schedule]:
     return [
         Schedule(
@@ -62,6 +71,7 @@ def _platform_schedules() -> list[Schedule]:
 def schedules_sync() -> list[PeriodicTask]:
     """Create or update each periodic task; idempotent, safe on every migrate. The heartbeat
     comes first."""
+    PeriodicTask.objects.filter(name__in=_RETIRED).delete()
     synced = []
     for schedule in [*_platform_schedules(), *_REGISTERED.values()]:
         when: dict = {"interval": None, "crontab": None}

@@ -7,7 +7,7 @@ class IntelligenceCustomersConfig(AppConfig):
     verbose_name = "Customer intelligence"
 
     def ready(self) -> None:
-        from crm.tenancy.schedules import Schedule, schedule_register
+        from crm.tenancy.schedules import schedule_retire
         from intelligence.models import ModelKind
         from intelligence.registry import trainer_register
 
@@ -16,10 +16,5 @@ class IntelligenceCustomersConfig(AppConfig):
 
         handlers.register()
         trainer_register(ModelKind.CHURN, train=churn_model_train, rescore_all=customer_rescore_all)
-        schedule_register(
-            Schedule(
-                "Customer churn and lifetime value: retrain and rescore (every workspace)",
-                "intelligence.customers.platform_nightly",
-                daily_at=(4, 0),
-            )
-        )
+        # Churn now trains and rescores with the other kinds in the generic nightly jobs.
+        schedule_retire("Customer churn and lifetime value: retrain and rescore (every workspace)")

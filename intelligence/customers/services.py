@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from crm.contacts.models import Company, Contact, LifecycleStage
 from crm.deals.models import Deal
 from intelligence import training as lead_training
 from intelligence.featurekit import feature_number as finite_number
-from intelligence.models import IntelligenceSettings, ModelKind, TrainingRun
+from intelligence.models import ModelKind, TrainingRun
 from intelligence.registry import (
     TrainingInProgress,
     model_active_load,
@@ -33,7 +33,6 @@ from .selectors import customer_score_latest as _latest
 log = logging.getLogger(__name__)
 BATCH_SIZE = 2000
 CLV_FORMULA_LABEL = "formula"
-RETRAIN_AFTER = timedelta(hours=12)
 
 
 def _cold_start_reason(customers: int, churned: int) -> str:
@@ -181,19 +180,3 @@ def customer_score_current(*, kind: str, pk: int) -> CustomerScore:
         customer_scores_compute(keys=[(kind, pk)])
         score = _latest(key=(kind, pk))
     return score
-
-
-def customers_nightly(*, now: datetime | None = None) -> dict:
-    """The nightly job of one workspace: retrain the churn model (unless the workspace turned
-    nightly training off, or a churn training already ran in the last RETRAIN_AFTER, e.g. the
-    registry's nightly training of every kind), then rescore every customer (time decay:
-    silence grows)."""
-    now = now or timezone.now()
-    settings_row = IntelligenceSettings.objects.first()
-    training_status = "off"
-    if settings_row is None or settings_row.nightly_training:
-        recent = TrainingRun.objects.filter(
-            kind=ModelKind.CHURN, started_at__gte=now - RETRAIN_AFTER
-        ).exclude(status=TrainingRun.Status.REFUSED)
-        training_status = "recent" if recent.exists() else churn_model_train(now=now).status
-    return {"training": training_status, "rescored": customer_rescore_all()}

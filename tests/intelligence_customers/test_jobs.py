@@ -1,31 +1,28 @@
-"""Training refused while another runs, the nightly job per workspace and its fan-out, and
-the registrations (trainer, beat schedule) the rest of the product relies on."""
+"""Training refused while another runs, the generic nightly jobs covering churn, and the
+trainer registration the rest of the product relies on."""
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from crm.tenancy.celery import SCHEMA_HEADER
-from crm.tenancy.schedules import _REGISTERED
 from intelligence import registry
+from intelligence import tasks as intelligence_tasks
 from intelligence.customers import tasks
 from intelligence.customers.models import CustomerScore
 from intelligence.customers.services import churn_model_train, customer_rescore_all
-from intelligence.models import IntelligenceSettings, TrainingRun
+from intelligence.models import TrainingRun
 from tests.training_lock import training_lock_held
 
 from .conftest import make_company
 
 
-def test_registered_as_the_churn_trainer_and_nightly_job():
+def test_registered_as_the_churn_trainer_for_the_generic_nightly_jobs():
     assert registry.trainer_for("churn") is churn_model_train
     assert registry.rescorer_for("churn") is customer_rescore_all
-    task = "intelligence.customers.platform_nightly"
-    nightly = [s for s in _REGISTERED.values() if s.task == task]
-    assert len(nightly) == 1 and nightly[0].daily_at == (4, 0)
+    assert "churn" in registry.trainable_kinds()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -39,28 +36,21 @@ def test_second_training_is_refused_with_a_clear_reason(alpha):
         assert churn_model_train().status == TrainingRun.Status.COLD_START
 
 
-def test_nightly_job_trains_then_rescores_in_the_messages_workspace(alpha, beta):
+def test_generic_nightly_jobs_train_and_rescore_customers_in_the_messages_workspace(alpha, beta):
     with schema_context(alpha.schema):
         customer = make_company(became=timezone.now() - timedelta(days=50))
-    result = tasks.customers_workspace_nightly.apply(headers={SCHEMA_HEADER: alpha.schema})
-    assert result.get() == {"training": "cold_start", "rescored": 1}
-    again = tasks.customers_workspace_nightly.apply(headers={SCHEMA_HEADER: alpha.schema})
-    assert again.get() == {"training": "recent", "rescored": 1}  # trained once a night
+    trained = intelligence_tasks.workspace_nightly_training.apply(
+        headers={SCHEMA_HEADER: alpha.schema}
+    )
+    assert "churn" in trained.get()  # a churn training is queued with the other kinds
+    rescored = intelligence_tasks.workspace_nightly_rescore.apply(
+        headers={SCHEMA_HEADER: alpha.schema}
+    )
+    assert rescored.get()["churn"] == 1
     with schema_context(alpha.schema):
-        assert CustomerScore.objects.filter(company=customer).count() == 2
-        IntelligenceSettings.objects.create(nightly_training=False)
-    off = tasks.customers_workspace_nightly.apply(headers={SCHEMA_HEADER: alpha.schema})
-    assert off.get() == {"training": "off", "rescored": 1}
+        assert CustomerScore.objects.filter(company=customer).exists()
     with schema_context(beta.schema):
         assert not CustomerScore.objects.exists()
-
-
-def test_platform_job_fans_out_to_every_workspace(alpha, beta, monkeypatch):
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.customers_workspace_nightly, "delay",
-                        lambda: sent.append(connection.schema_name))  # fmt: skip
-    assert tasks.customers_platform_nightly.apply().get() >= 2
-    assert {alpha.schema, beta.schema} <= set(sent)
 
 
 def test_rescore_task_refuses_a_message_without_workspace():

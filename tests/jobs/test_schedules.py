@@ -111,3 +111,17 @@ def test_idempotency_purge_is_scheduled_hourly(db: None) -> None:
     schedules_sync()
     purge = PeriodicTask.objects.get(task="api.platform_purge_idempotency")
     assert purge.enabled and purge.interval.every == 3600
+
+
+def test_sync_deletes_a_retired_schedule(db: None) -> None:
+    from crm.tenancy.schedules import _RETIRED, schedule_retire
+
+    every = IntervalSchedule.objects.create(every=3600, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name="Old job", task="gone.task", interval=every)
+    schedule_retire("Old job")
+    try:
+        schedules_sync()
+        assert not PeriodicTask.objects.filter(name="Old job").exists()
+        assert PeriodicTask.objects.filter(task=HEARTBEAT_TASK).exists()
+    finally:
+        _RETIRED.discard("Old job")
