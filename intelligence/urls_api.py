@@ -8,6 +8,5 @@ urlpatterns = [
     path("", include("intelligence.deals.api_urls")),
     path("", include("intelligence.customers.api_urls")),
     path("", include("intelligence.forecast.api_urls")),
-    path("", include("intelligence.ai.api_urls")),
     path("", include("intelligence.language.api_urls")),
 ]

@@ -4,8 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("forecast/", include("intelligence.forecast.web_urls")),
-    path("insights/deals/", include("intelligence.deals.web_urls")),
-    path("ai/", include("intelligence.ai.web_urls")),
     path("language/draft/", include("intelligence.language.drafting_urls")),
     path("language/", include("intelligence.language.web_urls")),
     path("insights/", include("intelligence.web_urls")),  # lead score actions (rescore)
