@@ -6,7 +6,8 @@ Reports (a) 5-fold stratified cross-validation AUC of the same pipeline on the s
 (b) the time-split AUC and Brier score the training service records, training seconds and
 peak RSS of a separate process that only trains (so the import does not count), and bulk
 scoring throughput through `lead_score_compute` (features, model, explanations, LeadScore
-history rows and the leads' current score), median of several runs."""
+history rows and the leads' current score), median of several runs: every current score
+changing (after a training) and none changing (a quiet nightly rescoring)."""
 
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ def main() -> None:
 
     from crm.imports.presets import bank_marketing_preset_install
     from crm.imports.services import import_job_create, import_job_run, import_job_start
+    from crm.leads.models import Lead
     from crm.tenancy.services import public_workspace_ensure, workspace_create
     from intelligence.models import ModelVersion, TrainingRun
     from intelligence.services import _outcomes, lead_score_compute
@@ -100,11 +102,16 @@ def main() -> None:
             ids, y = _outcomes()
             cv_auc, folds = _cv_auc(ids, y)
 
-            rates = []
+            # Each run twice: first with every lead's current score different (as after a
+            # training: new label, new numbers), then again with nothing changed (as most leads
+            # in a nightly rescoring: only their history row is written).
+            rates, unchanged_rates = [], []
             for _ in range(SCORING_RUNS):
-                start = time.perf_counter()
-                scores = lead_score_compute(lead_ids=ids)
-                rates.append(len(ids) / (time.perf_counter() - start))
+                Lead.objects.update(score=None, temperature="", score_label="")
+                for into in (rates, unchanged_rates):
+                    start = time.perf_counter()
+                    scores = lead_score_compute(lead_ids=ids)
+                    into.append(len(ids) / (time.perf_counter() - start))
             example = scores[-1]
         connection.close()
     metrics = version.metrics
@@ -122,6 +129,8 @@ def main() -> None:
         "top_features": version.feature_importance[:8],
         "scoring_leads_per_s_median": round(statistics.median(rates)),
         "scoring_leads_per_s_runs": [round(r) for r in rates], "scoring_batch": len(ids),
+        "scoring_unchanged_leads_per_s_median": round(statistics.median(unchanged_rates)),
+        "scoring_unchanged_leads_per_s_runs": [round(r) for r in unchanged_rates],
         "example_score": {"score": example.score, "temperature": example.temperature,
                           "label": example.model_label, "factors": example.factors},
         "cpus": os.cpu_count(),

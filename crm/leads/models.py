@@ -45,7 +45,9 @@ class Lead(models.Model):
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     temperature = models.CharField(max_length=8, blank=True, help_text="hot / warm / cold")
     score_label = models.CharField(max_length=64, blank=True, help_text='"rules" or "trained v3"')
-    scored_at = models.DateTimeField(null=True, blank=True)
+    # When score, temperature or label last changed (the history rows say when it was last
+    # computed): rescoring leaves an unchanged lead's row alone, which keeps nightly runs cheap.
+    score_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

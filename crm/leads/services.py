@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -244,10 +245,15 @@ def lead_saved_view_delete(*, view: LeadSavedView) -> None:
     view.delete()
 
 
-def lead_current_scores_store(*, scores: list[tuple[int, int, str, str]]) -> int:
+def lead_current_scores_store(
+    *, scores: list[tuple[int, int, str, str]], at: datetime | None = None
+) -> int:
     """Write (lead_id, score 0-100, temperature, model label) as the leads' current score, in
     one statement. Not audited and publishes nothing on purpose: scoring reacts to lead events,
-    so announcing this write would rescore forever. Returns the rows updated."""
+    so announcing this write would rescore forever. Leads whose current score is already that
+    are not rewritten (every rewrite touches all of the lead's indexes, and a nightly rescoring
+    changes few). `at` (default now) is recorded as the changed leads' `score_changed_at`.
+    Returns the rows that changed."""
     if not scores:
         return 0
     # One JSON document: adapting four parallel arrays cost more than the UPDATE itself.
@@ -260,11 +266,13 @@ def lead_current_scores_store(*, scores: list[tuple[int, int, str, str]]) -> int
             f"""
             UPDATE {table} AS lead
                SET score = s.score, temperature = s.temperature, score_label = s.label,
-                   scored_at = now()
+                   score_changed_at = %s
               FROM jsonb_to_recordset(%s::jsonb)
                    AS s(id bigint, score smallint, temperature text, label text)
              WHERE lead.id = s.id
+               AND (lead.score, lead.temperature, lead.score_label)
+                   IS DISTINCT FROM (s.score, s.temperature, s.label)
             """,
-            [document],
+            [at or timezone.now(), document],
         )
         return cursor.rowcount

@@ -71,12 +71,34 @@ def test_the_lead_keeps_its_current_score(trained):
         s = scores[lead.pk]
         assert (lead.score, lead.temperature, lead.score_label) == (
             s.score, s.temperature, s.model_label)  # fmt: skip
-        assert lead.scored_at is not None
+        assert lead.score_changed_at is not None
     # the returned rows are the stored ones, field by field
     fields = [f.attname for f in LeadScore._meta.concrete_fields]
     for stored in LeadScore.objects.filter(lead_id__in=ids):
         returned = scores[stored.lead_id]
         assert [getattr(returned, f) for f in fields] == [getattr(stored, f) for f in fields]
+
+
+def test_rescoring_rewrites_only_leads_whose_current_score_changed(trained):
+    history, _ = trained
+    ids = [lead.pk for lead in history[:6]]
+    lead_score_compute(lead_ids=ids)
+    Lead.objects.filter(pk=ids[0]).update(score=None)  # as if never scored
+    Lead.objects.filter(pk=ids[1]).update(temperature="", score_label="old label")
+    before = dict(Lead.objects.filter(pk__in=ids).values_list("pk", "score_changed_at"))
+    history_rows = LeadScore.objects.filter(lead_id__in=ids).count()
+
+    scores = {s.lead_id: s for s in lead_score_compute(lead_ids=ids)}
+
+    after = {lead.pk: lead for lead in Lead.objects.filter(pk__in=ids)}
+    for pk in ids:  # every lead shows its current score, changed or not
+        lead, s = after[pk], scores[pk]
+        assert (lead.score, lead.temperature, lead.score_label) == (
+            s.score, s.temperature, s.model_label)  # fmt: skip
+    assert after[ids[0]].score_changed_at > before[ids[0]]
+    assert after[ids[1]].score_changed_at > before[ids[1]]
+    assert all(after[pk].score_changed_at == before[pk] for pk in ids[2:])
+    assert LeadScore.objects.filter(lead_id__in=ids).count() == history_rows + len(ids)
 
 
 def test_duplicate_ids_are_scored_once(in_alpha):

@@ -137,7 +137,7 @@ def test_workspaces_never_share_a_loaded_model(alpha, beta):
     )
 
 
-def test_the_small_call_transform_equals_scikit_learns():
+def test_the_fast_transform_equals_scikit_learns():
     import numpy as np
 
     from intelligence import training
@@ -159,6 +159,6 @@ def test_the_small_call_transform_equals_scikit_learns():
     assert fast is not None
     for block in (X, odd):
         assert np.allclose(fast.transform(block), np.asarray(prep.transform(block), dtype=float))
-    one = training.predict_matrix(spec, model, odd[:1], "m")  # the small path, end to end
+    one = training.predict_matrix(spec, model, odd[:1], "m")  # one row and many, end to end
     many = training.predict_matrix(spec, model, np.repeat(odd[:1], 100, axis=0), "m")
     assert one[0] == many[0]

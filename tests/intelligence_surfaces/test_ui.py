@@ -27,7 +27,7 @@ def _score(lead, score: int, temperature: str, factors=None, label: str = "rules
         factors=factors or [],
     )
     Lead.objects.filter(pk=lead.pk).update(
-        score=score, temperature=temperature, score_label=label, scored_at=timezone.now()
+        score=score, temperature=temperature, score_label=label, score_changed_at=timezone.now()
     )
 
 
