@@ -17,11 +17,15 @@ DUE_WINDOW = timedelta(minutes=15)
 
 
 def tasks_due_notify(*, now: datetime | None = None) -> int:
-    """Notify the assignee of every open task due within the window, once per task (the
-    unique (kind, object_id) row is the "already notified" mark). Returns how many were sent."""
+    """Notify the assignee of every open task due within the window, once per task and
+    assignee (the unique (recipient, kind, object_id) row is the "already notified"
+    mark). Returns how many were sent."""
     now = now or timezone.now()
     already = Notification.objects.filter(
-        kind=Notification.Kind.TASK_DUE, dedupe=True, object_id=OuterRef("pk")
+        kind=Notification.Kind.TASK_DUE,
+        dedupe=True,
+        object_id=OuterRef("pk"),
+        recipient_id=OuterRef("assignee_id"),
     )
     due = (
         task_list_open()

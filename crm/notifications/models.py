@@ -40,11 +40,12 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"], name="notification_user_idx"),
         ]
         constraints = [
-            # "Task due in 15 minutes" is sent once per task, however often the sweep runs.
+            # "Task due in 15 minutes" is sent once per task and person, however often the
+            # sweep runs (a task reassigned after its reminder reminds the new assignee too).
             models.UniqueConstraint(
-                fields=["kind", "object_id"],
+                fields=["recipient", "kind", "object_id"],
                 condition=models.Q(dedupe=True),
-                name="notification_once_per_object",
+                name="notification_once_per_recipient_object",
             )
         ]
 

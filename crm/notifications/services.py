@@ -29,7 +29,7 @@ def notification_send(
     dedupe: bool = False,
 ) -> Notification | None:
     """Store a notification and push it live after commit. With `dedupe`, a second one of the
-    same kind for the same `object_id` is not stored (returns None)."""
+    same kind for the same `object_id` to the same person is not stored (returns None)."""
     fields = dict(recipient_id=user_id, kind=kind, title=title[:255], body=body, url=url,
                   payload=payload or {}, object_id=object_id, dedupe=dedupe)  # fmt: skip
     try:

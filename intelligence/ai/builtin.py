@@ -226,7 +226,11 @@ def record_context(record: Any) -> dict[str, Any]:
         return {}
     model = record._meta.model_name
     context: dict[str, Any] = {"record_type": model}
-    contact = record if model == "contact" else getattr(record, "contact", None)
+    contact = (
+        record
+        if model == "contact"
+        else getattr(record, "contact", None) or getattr(record, "primary_contact", None)
+    )
     if contact is not None:
         context["contact"] = {
             "first_name": contact.first_name,
@@ -236,7 +240,11 @@ def record_context(record: Any) -> dict[str, Any]:
             "phone": contact.phone,
             "city": contact.city,
         }
-    company = record if model == "company" else getattr(contact or record, "company", None)
+    company = (
+        record
+        if model == "company"
+        else getattr(record, "company", None) or getattr(contact, "company", None)
+    )
     if company is not None:
         context["company"] = {"name": company.name, "industry": company.industry}
     owner = getattr(record, "owner", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from crm.contacts.models import Company, Contact
+from crm.deals.services import deal_create
 from intelligence.ai.builtin import (
     builtin_register,
     extract_entities,
@@ -49,6 +50,17 @@ def test_template_filled_from_crm_data(in_alpha):
         context,
     )
     assert text == "Hi Dana, thanks for choosing Acme Roofing!"
+
+
+def test_a_deal_is_grounded_in_its_primary_contact_and_its_own_company(in_alpha):
+    theirs = Company.objects.create(name="Ruiz Household")
+    buyer = Company.objects.create(name="Acme Roofing", industry="roofing")
+    dana = Contact.objects.create(first_name="Dana", last_name="Ruiz", company=theirs)
+    deal = deal_create(name="Roof", company=buyer, primary_contact=dana, amount=14500)
+    context = record_context(deal)
+    assert context["contact"]["name"] == "Dana Ruiz"
+    assert context["company"]["name"] == "Acme Roofing"
+    assert context["stage"] == deal.stage.name and context["amount"] == deal.amount
 
 
 class Reply(BaseModel):

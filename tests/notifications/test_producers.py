@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from crm.activities.services import task_create
+from crm.activities.services import task_create, task_update
 from crm.leads.services import lead_update
 from crm.notifications.due import tasks_due_notify
 from crm.notifications.models import Notification
@@ -68,6 +68,20 @@ def test_task_due_soon_is_notified_once(alpha, people, pushed):
     assert len(rows) == 1
     assert rows[0].object_id == soon.pk and rows[0].recipient_id == rep.pk
     assert "Call Ada" in rows[0].title
+
+
+def test_a_task_reassigned_after_its_reminder_reminds_the_new_assignee(alpha, people, pushed):
+    rep, boss = people["rep"], people["manager"]
+    task = _task(alpha, rep, minutes=10)
+    with schema_context(alpha.schema):
+        assert tasks_due_notify() == 1
+        task_update(task=task, changes={"assignee": boss}, actor=boss)
+        assert tasks_due_notify() == 1
+        assert tasks_due_notify() == 0
+        rows = list(
+            Notification.objects.filter(kind="task.due").values_list("recipient_id", flat=True)
+        )
+    assert sorted(rows) == sorted([rep.pk, boss.pk])
 
 
 def test_platform_sweep_fans_out_to_workspaces(alpha, beta, people, pushed, eager_celery):

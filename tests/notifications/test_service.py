@@ -111,3 +111,16 @@ def test_list_and_count_take_one_query_each(alpha, people, pushed):
     # django-tenants may add a SET search_path; the reads themselves are one query each
     reads = [q for q in queries.captured_queries if not q["sql"].startswith("SET")]
     assert len(reads) == 2
+
+
+def test_dedupe_is_once_per_object_and_person(alpha, people, pushed):
+    rep, boss = people["rep"], people["manager"]
+    with schema_context(alpha.schema):
+        first = notification_send(user_id=rep.pk, kind="task.due", title="Due", object_id=7,
+                                  dedupe=True)  # fmt: skip
+        again = notification_send(user_id=rep.pk, kind="task.due", title="Due", object_id=7,
+                                  dedupe=True)  # fmt: skip
+        other = notification_send(user_id=boss.pk, kind="task.due", title="Due", object_id=7,
+                                  dedupe=True)  # fmt: skip
+        assert first is not None and again is None and other is not None
+        assert Notification.objects.filter(kind="task.due", object_id=7).count() == 2
