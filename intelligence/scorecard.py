@@ -80,7 +80,7 @@ def _rules(row: dict) -> list[tuple[str, float]]:
 
 def scorecard_score(row: dict, *, hot: int = HOT_THRESHOLD, warm: int = WARM_THRESHOLD) -> Scored:
     factors = _rules(row)
-    probability = min(0.99, max(0.01, BASE_PROBABILITY + sum(w for _, w in factors)))
+    probability = round(min(0.99, max(0.01, BASE_PROBABILITY + sum(w for _, w in factors))), 6)
     score = round(probability * 100)
     return Scored(probability=probability, score=score,
                   temperature=temperature_for(score, hot=hot, warm=warm),

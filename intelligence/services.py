@@ -227,7 +227,7 @@ def _store(scorer: _Scorer, order: list[int], scored: list[Scored], now: datetim
             # One JSON document per batch: serialised in C and parsed by the server, much
             # cheaper than adapting six Python lists of 5,000 strings each.
             records = json.dumps([
-                [pk, sc.score, round(sc.probability, 6), sc.temperature, sc.model_label,
+                [pk, sc.score, sc.probability, sc.temperature, sc.model_label,
                  sc.factors]
                 for pk, sc in zip(order[start : start + RESCORE_BATCH], part, strict=True)
             ])  # fmt: skip
@@ -287,7 +287,7 @@ def lead_score_compute(*, lead_ids: list[int]) -> list[LeadScore]:
         score = LeadScore.__new__(LeadScore)
         score.__dict__.update(
             _state=state, id=pk, lead_id=lead_id, score=s.score,
-            probability=round(s.probability, 6), temperature=s.temperature,
+            probability=s.probability, temperature=s.temperature,
             model_label=s.model_label, model_version_id=version_id, factors=s.factors,
             scored_at=now,
         )  # fmt: skip

@@ -1,19 +1,23 @@
 """Train, evaluate and explain the lead conversion model (scikit-learn, no pandas).
 
-The model is one L2-regularised logistic regression on every feature the workspace has:
-numbers imputed (median) and standardised, categories one-hot encoded (unseen values ignored,
-rare ones grouped). Why this and not boosting or a post-hoc calibrator (measured on the
+The model is an L2-regularised logistic regression on every feature the workspace has
+(numbers imputed (median) and standardised, categories one-hot encoded, unseen values ignored,
+rare ones grouped), plus, from 2,000 closed leads, guarded tree corrections
+(intelligence/corrections.py) that learn bumps inside the range the history covers and add
+nothing outside it. Why this and not boosting alone or a post-hoc calibrator (measured on the
 bank-marketing benchmark, see docs/lead-scoring.md):
 
 - Imported history drifts: a later period has other levels of period-wide numbers (economy,
   seasonality) and another base rate. A linear model extrapolates a trend beyond the range it
-  was trained on; trees and binned/spline numerics clamp it and lost most of the ranking.
+  was trained on; trees and binned/spline numerics clamp it and lost most of the ranking. The
+  corrections' guard keeps the linear extrapolation there.
 - Plain (unweighted) logistic regression is calibrated by its own loss and its probabilities
   follow such a shift; class weighting plus a sigmoid calibrator squeezed them back to the old
   base rate (Brier 0.27 instead of 0.19 on the newer period).
-- One linear model explains every prediction exactly: each factor is coefficient * (the lead's
-  value - the average lead's), in log-odds, and the factors add up to the score's distance from
-  an average lead.
+- Every prediction is explained exactly: each linear factor is coefficient * (the lead's value
+  - the average lead's), in log-odds; each tree's correction is credited to the columns its
+  splits used along the lead's path; together they add up to the score's distance from an
+  average lead (plus the applied trees' constant root values).
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.special import expit
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from .corrections import CorrectedLogisticRegression
 from .features import FeatureSpec
 from .scorecard import HOT_THRESHOLD, TOP_FACTORS, WARM_THRESHOLD, Scored, temperature_for
 
@@ -91,7 +96,7 @@ def build_preprocessor(spec: FeatureSpec, *, min_frequency: int = 5) -> ColumnTr
 
 def build_pipeline(spec: FeatureSpec) -> Pipeline:
     prep = build_preprocessor(spec)
-    linear = LogisticRegression(C=REGULARISATION_C, max_iter=3000)
+    linear = CorrectedLogisticRegression(C=REGULARISATION_C, max_iter=3000)
     return Pipeline([("prep", prep), ("linear", linear)])
 
 
@@ -148,12 +153,19 @@ def train_time_ordered(
     metrics = evaluate(y[cut:], held_out.predict_proba(X[cut:])[:, 1], hot=hot)
     metrics.update(
         train_rows=cut, rows=len(y), positives=int(y.sum()),
-        base_rate=round(float(y.mean()), 4), model="logistic regression (L2)",
+        base_rate=round(float(y.mean()), 4),
     )  # fmt: skip
     model = fit(spec, X, y)
+    metrics["model"] = _model_description(model)
     explainer = Explainer.build(spec, model, X)
     return Trained(model=model, explainer=explainer, metrics=metrics,
                    importance=explainer.importance())  # fmt: skip
+
+
+def _model_description(model) -> str:
+    linear = _linear(model).named_steps["linear"]
+    describe = getattr(linear, "description", None)
+    return describe() if describe else "logistic regression (L2)"
 
 
 def _linear(model) -> Pipeline:
@@ -224,10 +236,15 @@ class Explainer:
         level = "high" if value > self.baseline[j] else "low"
         return f"{self.texts[j]} {level} ({raw:g})"
 
-    def factors(self, X: np.ndarray, transformed: np.ndarray) -> list[list[dict]]:
+    def factors(
+        self, X: np.ndarray, transformed: np.ndarray, credit: np.ndarray | None = None
+    ) -> list[list[dict]]:
         """Per row: top TOP_FACTORS positive then top TOP_FACTORS negative contributions, in
-        words. Picking and ordering them is array work; only the chosen ones become text."""
+        words; `credit` adds the tree corrections' share per column. Picking and ordering them
+        is array work; only the chosen ones become text."""
         contributions = self.contributions(transformed)
+        if credit is not None:
+            contributions = contributions + credit
         k = min(TOP_FACTORS, contributions.shape[1])
         if k == 0:
             return [[] for _ in range(len(X))]
@@ -359,14 +376,21 @@ def predict_matrix(
     if not len(X):
         return []
     explainer = explainer or Explainer.build(spec, model)
+    credit = None
     if model is _linear(model):  # transform once, for the probability and the factors
         transformed = _transform(model.named_steps["prep"], X)
-        probabilities = model.named_steps["linear"].predict_proba(transformed)[:, 1]
+        linear = model.named_steps["linear"]
+        if hasattr(linear, "decision_parts"):
+            logit, credit = linear.decision_parts(transformed)
+            probabilities = expit(logit)
+        else:  # versions trained before the corrections existed
+            probabilities = linear.predict_proba(transformed)[:, 1]
     else:
         probabilities = model.predict_proba(X)[:, 1]
         transformed = np.asarray(_linear(model).named_steps["prep"].transform(X), dtype=float)
-    factors = explainer.factors(X, transformed)
+    factors = explainer.factors(X, transformed, credit)
     scores = np.rint(probabilities * 100).astype(int).tolist()
+    probabilities = np.round(probabilities, 6)  # as stored
     temperatures = [temperature_for(score, hot=hot, warm=warm) for score in scores]
     return [
         Scored(probability=p, score=score, temperature=t, factors=f, model_label=model_label)

@@ -17,14 +17,12 @@ class LeadStatus(models.TextChoices):
 
 class Lead(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="leads")
-    source = models.CharField(max_length=64, blank=True, db_index=True)
+    source = models.CharField(max_length=64, blank=True)
     campaign = models.CharField(max_length=120, blank=True)
     attribution = models.JSONField(default=dict, blank=True, help_text="utm_* and click ids")
     estimated_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     interest = models.CharField(max_length=255, blank=True, help_text="product or service")
-    status = models.CharField(
-        max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW, db_index=True
-    )
+    status = models.CharField(max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW)
     lost_reason = models.CharField(max_length=255, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -32,6 +30,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
+        db_index=False,  # (owner, status) below serves owner lookups too
     )
     first_response_at = models.DateTimeField(null=True, blank=True)
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -48,13 +47,18 @@ class Lead(models.Model):
     # When score, temperature or label last changed (the history rows say when it was last
     # computed): rescoring leaves an unchanged lead's row alone, which keeps nightly runs cheap.
     score_changed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Every index is rewritten when a lead's score changes (bulk rescoring rewrites
+        # thousands): no duplicates. Plain indexes for source and status (a CharField's
+        # db_index adds a second, LIKE-only one), created_at served by lead_created_desc.
         indexes = [
             models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status"], name="lead_status"),
+            models.Index(fields=["source"], name="lead_source"),
             models.Index(fields=["-created_at", "-id"], name="lead_created_desc"),
             models.Index(fields=["-score", "-id"], name="lead_score_desc"),
         ]
