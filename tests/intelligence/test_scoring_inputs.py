@@ -1,6 +1,7 @@
 """Scoring with bad or changed input, per-workspace thresholds, the lead's current score and
 bulk rescoring of open leads."""
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from crm.customfields.models import CustomFieldDefinition
 from crm.customfields.services import custom_field_archive
 from crm.leads.models import Lead
+from intelligence import corrections, registry, training
+from intelligence.features import lead_feature_table
 from intelligence.models import IntelligenceSettings, LeadScore
 from intelligence.services import (
     intelligence_settings_get,
@@ -173,3 +176,28 @@ def test_explanations_add_up_to_the_distance_from_an_average_lead(trained):
         assert positives == sorted(positives, reverse=True)
         assert negatives == sorted(negatives)
         assert len(positives) <= 3 and len(negatives) <= 3
+
+
+def test_a_large_history_gets_guarded_corrections_end_to_end(in_alpha, monkeypatch):
+    monkeypatch.setattr(corrections, "MIN_ROWS", 100)  # the fixture history has 300 outcomes
+    monkeypatch.setattr(corrections, "MIN_LEAF", 20)
+    history = make_history()
+    version = lead_score_model_train()
+    assert "guarded tree corrections" in version.metrics["model"]
+    registry._loaded.clear()  # read the stored artifact back (checksum, unpickling)
+    far = history[0]
+    far.custom = {**far.custom, "budget": 10_000}  # far beyond any budget in the history
+    Lead.objects.filter(pk=far.pk).update(custom=far.custom)
+    scores = lead_score_compute(lead_ids=[far.pk, history[1].pk])
+    _trained_label(scores, version)
+    payload = registry.model_payload_load(version)
+    model = payload["model"]
+    linear = model.named_steps["linear"]
+    assert linear.corrections_ is not None
+    X = lead_feature_table(lead_ids=[far.pk], spec=payload["spec"]).matrix(payload["spec"])
+    T = training._transform(model.named_steps["prep"], X)
+    logit, credit = linear.decision_parts(T)
+    budget = [i for i, t in enumerate(payload["explainer"].texts) if t == "Budget"]
+    assert linear.corrections_.uses[budget].any()  # trees do split on the budget ...
+    assert credit[0, budget] == 0  # ... and none of them applies out there
+    assert abs(scores[0].probability - 1 / (1 + np.exp(-logit[0]))) < 1e-6

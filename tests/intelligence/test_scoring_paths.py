@@ -162,3 +162,22 @@ def test_the_fast_transform_equals_scikit_learns():
     one = training.predict_matrix(spec, model, odd[:1], "m")  # one row and many, end to end
     many = training.predict_matrix(spec, model, np.repeat(odd[:1], 100, axis=0), "m")
     assert one[0] == many[0]
+
+
+def test_versions_trained_before_the_corrections_still_score():
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from intelligence import training
+    from intelligence.features import FeatureSpec
+
+    spec = FeatureSpec(numeric=("a",), categorical=("c",))
+    X = np.array([[float(i % 10), "x" if i % 3 else "y"] for i in range(120)], dtype=object)
+    y = np.array([int(i % 10 > 4) for i in range(120)])
+    old = Pipeline([("prep", training.build_preprocessor(spec)),
+                    ("linear", LogisticRegression())]).fit(X, y)  # fmt: skip
+    scored = training.predict_matrix(spec, old, X[:3], "trained v1")
+    expected = old.predict_proba(X[:3])[:, 1]
+    assert np.allclose([s.probability for s in scored], expected, atol=1e-6)
+    assert all(s.factors for s in scored)
