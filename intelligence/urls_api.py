@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("intelligence.customers.api_urls")),
     path("", include("intelligence.forecast.api_urls")),
     path("", include("intelligence.language.api_urls")),
+    path("", include("intelligence.insights.api_urls")),
 ]

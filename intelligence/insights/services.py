@@ -253,13 +253,21 @@ def _alert_competitors(*, insight: ActivityInsight, activity: Activity, record, 
 
 
 def insight_action_task_create(
-    *, insight: ActivityInsight, index: int, actor, due_in_days: int | None = 1
+    *,
+    insight: ActivityInsight,
+    index: int,
+    actor,
+    due_in_days: int | None = 1,
+    by_api_key: bool = False,
 ) -> Task:
     """Turn action item `index` into a task on the activity's record, assigned to the
-    record's owner (else the actor). Only who may edit the record may do it; once per item."""
+    record's owner (else the actor). Once per item. A person must be allowed to edit the
+    record; an API key (`by_api_key`, no actor) is allowed by its write scope, which the API
+    has checked."""
     activity = insight.activity
     record = activity_record(activity)
-    if actor is None or not can_edit(actor, record):
+    allowed = (by_api_key and actor is None) or (actor is not None and can_edit(actor, record))
+    if not allowed:
         raise PermissionDenied("Only the record's owner or a manager can add its tasks.")
     items = list(insight.action_items)
     if not isinstance(index, int) or not 0 <= index < len(items):
