@@ -8,8 +8,11 @@ import pytest
 from django_tenants.utils import schema_context
 
 from config.celery import app as celery_app
+from crm.activities.models import Activity
+from crm.activities.services import activity_log
 from crm.contacts.models import Contact
 from crm.leads.models import Lead
+from crm.team.models import Role
 from tests.ai.conftest import _breakers_closed, stub  # noqa: F401  (shared fixtures)
 
 TRANSCRIPT = """Rep: Hi Maria, this is Dana from Sunshine Roofing, thanks for taking my call.
@@ -40,3 +43,19 @@ def make_lead(ws, *, owner=None, city="", region="", source="", first="Maria", *
     with schema_context(ws.schema):
         contact = Contact.objects.create(first_name=first, city=city, region=region)
         return Lead.objects.create(contact=contact, owner=owner, source=source, **fields)
+
+
+@pytest.fixture
+def team(alpha):
+    """A rep who owns the records, their manager, and another rep."""
+    rep = alpha.make_user(email="dana@alpha.test", role=Role.REP)
+    manager = alpha.make_user(email="boss@alpha.test", role=Role.MANAGER)
+    other = alpha.make_user(email="other@alpha.test", role=Role.REP)
+    return rep, manager, other
+
+
+def log_call(ws, owner, text=TRANSCRIPT) -> Activity:
+    """An outbound call with `text` as its notes, on a new lead owned by `owner`."""
+    lead = make_lead(ws, owner=owner)
+    with schema_context(ws.schema):
+        return activity_log(kind="call", lead=lead, body=text, actor=owner, direction="outbound")

@@ -3,16 +3,13 @@ problem+json, scopes, who may act, isolation between workspaces, the OpenAPI sch
 
 from __future__ import annotations
 
-import pytest
 from django_tenants.utils import schema_context
 
 from crm.activities.models import Activity, Task
-from crm.activities.services import activity_log
-from crm.team.models import Role
 from intelligence.insights.models import ActivityInsight
 
 from ..api.conftest import ApiClient, api, beta_api, client_for, make_key  # noqa: F401
-from .conftest import TRANSCRIPT, make_lead
+from .conftest import log_call
 
 JSON = "application/json"
 
@@ -25,20 +22,6 @@ def task_url(activity_id: int, index: int) -> str:
     return f"{insights_url(activity_id)}/action-items/{index}/task"
 
 
-@pytest.fixture
-def team(alpha):
-    rep = alpha.make_user(email="dana@alpha.test", role=Role.REP)
-    manager = alpha.make_user(email="boss@alpha.test", role=Role.MANAGER)
-    other = alpha.make_user(email="other@alpha.test", role=Role.REP)
-    return rep, manager, other
-
-
-def _call(ws, owner, text=TRANSCRIPT) -> Activity:
-    lead = make_lead(ws, owner=owner)
-    with schema_context(ws.schema):
-        return activity_log(kind="call", lead=lead, body=text, actor=owner, direction="outbound")
-
-
 def _problem(response, status: int) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/problem+json")
@@ -49,7 +32,7 @@ def _problem(response, status: int) -> dict:
 
 def test_post_computes_and_get_reads_the_insight(alpha, team, api):  # noqa: F811
     rep, *_ = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     url = insights_url(activity.pk)
     missing = _problem(api.get(url), 404)
     assert missing["type"] == "urn:lodestar:problem:not_analysed"
@@ -87,7 +70,7 @@ def test_unknown_activity_is_404(alpha, api):  # noqa: F811
 
 def test_not_enough_text_is_400(alpha, team, api):  # noqa: F811
     rep, *_ = team
-    activity = _call(alpha, rep, text="Voicemail.")
+    activity = log_call(alpha, rep, text="Voicemail.")
     problem = _problem(api.post(insights_url(activity.pk)), 400)
     assert problem["type"] == "urn:lodestar:problem:not_enough_text"
     assert "not enough text" in problem["detail"]
@@ -98,7 +81,7 @@ def test_not_enough_text_is_400(alpha, team, api):  # noqa: F811
 
 def test_action_item_becomes_a_task(alpha, team):
     rep, manager, other = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     client = alpha.logged_in_client(rep)
     # Not analysed yet: nothing to turn into a task.
     assert _problem(client.post(task_url(activity.pk, 0), content_type=JSON), 404)["type"].endswith(
@@ -140,7 +123,7 @@ def test_action_item_becomes_a_task(alpha, team):
 
 def test_an_api_key_creates_a_task_assigned_to_the_records_owner(alpha, team, api):  # noqa: F811
     rep, *_ = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     body = api.post(insights_url(activity.pk)).json()
     assert body["action_items"]
     response = api.post(task_url(activity.pk, 0))
@@ -154,7 +137,7 @@ def test_an_api_key_creates_a_task_assigned_to_the_records_owner(alpha, team, ap
 
 def test_scopes(alpha, team, client_for):  # noqa: F811
     rep, *_ = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     writer = client_for(alpha, ["activities:write"])
     reader = client_for(alpha, ["activities:read"])
     unrelated = client_for(alpha, ["leads:write"])
@@ -169,7 +152,7 @@ def test_scopes(alpha, team, client_for):  # noqa: F811
 
 def test_session_members_read_but_only_owner_or_manager_analyse(alpha, team):
     rep, manager, other = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     url = insights_url(activity.pk)
     assert _problem(alpha.logged_in_client(other).post(url, content_type=JSON), 403)
     assert alpha.logged_in_client(manager).post(url, content_type=JSON).status_code == 200
@@ -178,7 +161,7 @@ def test_session_members_read_but_only_owner_or_manager_analyse(alpha, team):
 
 def test_another_workspace_cannot_read_or_compute(alpha, beta, team, api, beta_api):  # noqa: F811
     rep, *_ = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     assert api.post(insights_url(activity.pk)).status_code == 200
     with schema_context(beta.schema):
         assert not Activity.objects.filter(pk=activity.pk).exists()

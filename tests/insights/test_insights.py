@@ -32,28 +32,14 @@ from tests.ai.conftest import (
     openai_text,
 )
 
-from .conftest import TRANSCRIPT, make_lead
+from .conftest import TRANSCRIPT, log_call, make_lead
 
 
-@pytest.fixture
-def team(alpha):
-    rep = alpha.make_user(email="dana@alpha.test", role=Role.REP)
-    manager = alpha.make_user(email="boss@alpha.test", role=Role.MANAGER)
-    other = alpha.make_user(email="other@alpha.test", role=Role.REP)
-    return rep, manager, other
-
-
-def _call(ws, owner, text=TRANSCRIPT, capture=None) -> Activity:
-    lead = make_lead(ws, owner=owner)
-    with schema_context(ws.schema):
-        return activity_log(kind="call", lead=lead, body=text, actor=owner, direction="outbound")
-
-
-def test_builtin_insights_on_a_realistic_call(alpha, team):
+def test_builtin_insights_on_a_realisticlog_call(alpha, team):
     rep, manager, _ = team
     with schema_context(alpha.schema):
         competitor_create(name="RoofCo", aliases="Roof Co")
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     with schema_context(alpha.schema):
         insight = activity_insight_compute(activity_id=activity.pk)
         assert insight.engine == "Built-in engine"
@@ -89,7 +75,7 @@ def test_negative_call_has_negative_sentiment_and_missing_next_step_tip(alpha, t
         "Rep: Sorry to hear that.\nCustomer: Frankly this has been a terrible, frustrating "
         "experience and I am disappointed."
     )
-    activity = _call(alpha, rep, text=text)
+    activity = log_call(alpha, rep, text=text)
     with schema_context(alpha.schema):
         insight = activity_insight_compute(activity_id=activity.pk)
     assert insight.sentiment < 0
@@ -99,7 +85,7 @@ def test_negative_call_has_negative_sentiment_and_missing_next_step_tip(alpha, t
 
 def test_too_little_text_is_not_analysed(alpha, team):
     rep, *_ = team
-    activity = _call(alpha, rep, text="Voicemail.")
+    activity = log_call(alpha, rep, text="Voicemail.")
     with schema_context(alpha.schema):
         assert activity_insight_compute(activity_id=activity.pk) is None
         assert not ActivityInsight.objects.exists()
@@ -149,7 +135,7 @@ GOOD = {
 
 def test_structured_answer_from_claude_is_validated_and_kept(alpha, team, stub):
     rep, *_ = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     with schema_context(alpha.schema):
         Competitor.objects.create(name="RoofCo")
         configure(primary=make_provider())
@@ -167,7 +153,7 @@ def test_structured_answer_from_claude_is_validated_and_kept(alpha, team, stub):
 
 def test_invalid_structured_answer_falls_back_to_builtin(alpha, team, stub):
     rep, *_ = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     bad = {"summary": "", "objections": [{"category": "weather", "quote": "x"}]}
     with schema_context(alpha.schema):
         configure(primary=make_provider(kind=ProviderKind.OPENAI, model="gpt-5-mini"))
@@ -180,7 +166,7 @@ def test_invalid_structured_answer_falls_back_to_builtin(alpha, team, stub):
 
 def test_action_item_becomes_a_task_once(alpha, team):
     rep, manager, other = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     with schema_context(alpha.schema):
         insight = activity_insight_compute(activity_id=activity.pk)
         index = next(i for i, item in enumerate(insight.action_items) if "quote" in item["text"])
@@ -208,7 +194,7 @@ def test_action_item_becomes_a_task_once(alpha, team):
 
 def test_views_detail_run_and_create_task(alpha, team):
     rep, _, other = team
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     client = alpha.logged_in_client(rep)
     base = f"/conversation-insights/activities/{activity.pk}/"
     assert "not been analysed" in client.get(base).content.decode()
@@ -230,7 +216,7 @@ def test_timeline_tag_loads_all_insights_in_one_query(alpha, team):
     from django.test.utils import CaptureQueriesContext
 
     rep, *_ = team
-    calls = [_call(alpha, rep) for _ in range(3)]
+    calls = [log_call(alpha, rep) for _ in range(3)]
     with schema_context(alpha.schema):
         for call in calls[:2]:
             activity_insight_compute(activity_id=call.pk)
@@ -252,7 +238,7 @@ def test_isolation_between_workspaces(alpha, beta, team):
     rep, *_ = team
     with schema_context(alpha.schema):
         competitor_create(name="RoofCo")
-    activity = _call(alpha, rep)
+    activity = log_call(alpha, rep)
     with schema_context(alpha.schema):
         activity_insight_compute(activity_id=activity.pk)
     with schema_context(beta.schema):
