@@ -4,8 +4,9 @@ The model is an L2-regularised logistic regression on every feature the workspac
 (numbers imputed (median) and standardised, categories one-hot encoded, unseen values ignored,
 rare ones grouped). From 2,000 closed leads its coefficients are time-stable (columns whose
 effect wanders across the history are penalised more) and guarded tree corrections learn bumps
-inside the range the history covers and add nothing outside it (intelligence/corrections.py). Why this and not boosting alone or a post-hoc calibrator (measured on the
-bank-marketing benchmark, see docs/lead-scoring.md):
+inside the range the history covers and add nothing outside it (intelligence/corrections.py).
+Why this and not boosting alone or a post-hoc calibrator (measured on the bank-marketing
+benchmark, see docs/lead-scoring.md):
 
 - Imported history drifts: a later period has other levels of period-wide numbers (economy,
   seasonality) and another base rate. A linear model extrapolates a trend beyond the range it
