@@ -8,46 +8,21 @@ itself publishes no events (lead_current_scores_store announces nothing), so it 
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import defaultdict
 from typing import Any
-
-from django.db import connection, transaction
 
 from crm.events import subscribe
 
-log = logging.getLogger(__name__)
-
-_local = threading.local()
+from .after_commit import AfterCommitRefs
 
 
-def _pending() -> dict[str, dict[str, set[int]]]:
-    if not hasattr(_local, "refs"):
-        _local.refs = {}
-    return _local.refs
-
-
-def _flush() -> None:
+def _send(schema: str, refs: dict[str, set[int]]) -> None:
     from .rescoring import rescore_request
 
-    pending, _local.refs = _pending(), {}
-    for schema, refs in pending.items():
-        try:
-            rescore_request(schema=schema, refs=refs)
-        except Exception:  # the write has committed; the nightly rescoring is the backstop
-            log.exception("rescoring request failed in %s", schema)
+    rescore_request(schema=schema, refs=refs)
 
 
-def _note(kind: str, pk: int | None) -> None:
-    if not pk:
-        return
-    refs = _pending().setdefault(connection.schema_name, defaultdict(set))
-    refs[kind].add(int(pk))
-    # One callback per event, but the first to run takes everything noted so far; the rest
-    # find nothing. (Ids noted in a transaction that rolls back ride along with the next
-    # commit: rescoring an unchanged lead is harmless.)
-    transaction.on_commit(_flush)
+REFS = AfterCommitRefs(_send, what="lead rescoring")
+_note = REFS.note
 
 
 def _lead(*, lead_id: int, **_: Any) -> None:

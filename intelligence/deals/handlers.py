@@ -6,45 +6,23 @@ A rolled-back write queues nothing. Rescoring publishes no events, so it cannot 
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import defaultdict
 from typing import Any
-
-from django.db import connection, transaction
 
 from crm.events import subscribe
 from crm.tenancy.celery import SCHEMA_HEADER
-
-log = logging.getLogger(__name__)
-_local = threading.local()
+from intelligence.after_commit import AfterCommitRefs
 
 
-def _pending() -> dict[str, dict[str, set[int]]]:
-    if not hasattr(_local, "refs"):
-        _local.refs = {}
-    return _local.refs
-
-
-def _flush() -> None:
+def _send(schema: str, refs: dict[str, set[int]]) -> None:
     from .tasks import deal_rescore
 
-    pending, _local.refs = _pending(), {}
-    for schema, refs in pending.items():
-        try:
-            deal_rescore.apply_async(
-                args=[{kind: sorted(ids) for kind, ids in refs.items()}],
-                headers={SCHEMA_HEADER: schema},
-            )
-        except Exception:  # the write has committed; the nightly rescoring is the backstop
-            log.exception("deal rescoring could not be queued in %s", schema)
+    deal_rescore.apply_async(
+        args=[{kind: sorted(ids) for kind, ids in refs.items()}], headers={SCHEMA_HEADER: schema}
+    )
 
 
-def _note(kind: str, pk: int | None) -> None:
-    if not pk:
-        return
-    _pending().setdefault(connection.schema_name, defaultdict(set))[kind].add(int(pk))
-    transaction.on_commit(_flush)  # the first callback to run takes everything noted
+REFS = AfterCommitRefs(_send, what="deal rescoring")
+_note = REFS.note
 
 
 def _deal(*, deal_id: int, **_: Any) -> None:

@@ -30,7 +30,7 @@ def _clean_rescoring_queue() -> Iterator[None]:
         keys = list(client.scan_iter(match=f"{settings.REDIS_PREFIX}:intelligence:rescore:*"))
         if keys:
             client.delete(*keys)
-        handlers._local.refs = {}
+        handlers.REFS.clear()
 
     clear()
     yield

@@ -117,7 +117,7 @@ def test_rescoring_publishes_nothing_so_it_cannot_loop(alpha, people, sent):
     try:
         lead = make_lead(alpha, owner=people["rep"])
         heard.clear()
-        handlers._local.refs = {}
+        handlers.REFS.clear()
         with schema_context(alpha.schema):
             make_hot(lead)
             rescoring.lead_rescore(lead_ids=[lead.pk])
@@ -126,7 +126,7 @@ def test_rescoring_publishes_nothing_so_it_cannot_loop(alpha, people, sent):
         for name in names:
             events.unsubscribe(name, record)
     assert heard == []
-    assert handlers._local.refs == {}
+    assert handlers.REFS.noted() == {}
     assert sent["rescore"] == []
 
 
