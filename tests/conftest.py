@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from config.celery import app as celery_app
 from crm.team.models import Role, User
 from crm.team.services import user_create
 from crm.tenancy.models import Domain, Workspace
@@ -146,3 +147,14 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         # After the run's last test the session fixtures have dropped the database already.
         if restore is not None and nextitem is not None:
             restore()
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run sent tasks in the caller's thread (through apply_async, so headers still travel)."""
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved

@@ -1,6 +1,5 @@
 """Start-of-period snapshots (idempotent, fanned out by beat) and accuracy (MAPE)."""
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -8,7 +7,6 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 from django_tenants.utils import schema_context
 
-from config.celery import app as celery_app
 from crm.tenancy.schedules import schedules_sync
 from intelligence.forecast.models import ForecastSnapshot, Scope
 from intelligence.forecast.periods import period_parse
@@ -17,16 +15,6 @@ from intelligence.forecast.services import forecast_snapshot_take, forecast_snap
 from intelligence.forecast.tasks import forecast_snapshot_platform
 
 from .conftest import make_book, won_at
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 def test_snapshot_is_taken_once_per_period_and_scope(alpha, team, november):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django_tenants.utils import schema_context
 
-from config.celery import app as celery_app
 from crm.activities.models import Activity
 from crm.activities.services import activity_log
 from crm.contacts.models import Contact
@@ -26,17 +23,6 @@ Rep: That makes sense. I will send you a written quote with the financing option
 Rep: Can we schedule a call with you and your husband on Tuesday at 6pm to walk through it?
 Maria: Tuesday works. Thank you, I appreciate you explaining everything so clearly.
 """
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 def make_lead(ws, *, owner=None, city="", region="", source="", first="Maria", **fields) -> Lead:

@@ -3,11 +3,9 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from config.celery import app as celery_app
 from crm.activities.services import activity_log
 from crm.contacts.models import Contact
 from crm.contacts.services import company_update
@@ -72,14 +70,6 @@ def test_api_404_for_non_customers_and_other_workspaces(alpha, beta, key_client)
     assert key_client(beta, ALL_READ).get(f"/api/v1/customers/{theirs.pk}/churn").status_code == 200
     with schema_context(alpha.schema):
         assert not CustomerScore.objects.exists()
-
-
-@pytest.fixture
-def eager_celery():
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 def test_events_rescore_customers_after_commit(in_alpha, eager_celery,

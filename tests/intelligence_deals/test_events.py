@@ -1,6 +1,5 @@
 """Deal and activity events rescore the deals they touch, after commit, in their workspace."""
 
-import pytest
 from django_tenants.utils import schema_context
 
 from crm.activities.services import activity_log
@@ -9,17 +8,6 @@ from intelligence.deals.models import DealScore
 from intelligence.deals.tasks import deal_workspace_nightly_sweep
 
 from .conftest import make_deal, stage
-
-
-@pytest.fixture
-def eager_celery():
-    from config.celery import app as celery_app
-
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 def test_deal_events_rescore_after_commit(in_alpha, eager_celery,

@@ -51,18 +51,6 @@ def body_runs() -> Iterator[list[str]]:
     test_tasks.BODY_RUNS.clear()
 
 
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Run sent tasks in the caller's thread (through apply_async, so headers still travel)."""
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
-
-
 @pytest.fixture(scope="module")
 def live_worker() -> Iterator[Any]:
     """A real worker (solo pool, in a thread) consuming the embedded Redis broker.

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django_tenants.utils import schema_context
 
-from config.celery import app as celery_app
 from crm.contacts.services import contact_create
 from crm.leads.services import lead_create
 from crm.team.models import Role
@@ -45,13 +43,3 @@ def pushed(monkeypatch) -> list[dict[str, Any]]:
 
     monkeypatch.setattr("crm.notifications.services.notify_user", record)
     return sent
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved

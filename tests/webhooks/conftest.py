@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django_tenants.utils import schema_context
 
-from config.celery import app as celery_app
 from crm.team.models import Role, User
 from crm.webhooks import sender, tasks
 from crm.webhooks.models import WebhookSubscription
@@ -130,15 +129,3 @@ def alpha_manager(alpha: Any) -> User:
 @pytest.fixture
 def manager_client(alpha: Any, alpha_manager: User) -> Iterator[Any]:
     yield alpha.logged_in_client(alpha_manager)
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Sent tasks run in the caller's thread (through apply_async, so headers still travel)."""
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
