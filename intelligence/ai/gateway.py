@@ -63,6 +63,25 @@ class AIResult:
     def is_builtin(self) -> bool:
         return self.provider == BUILTIN
 
+    @classmethod
+    def of_usage(cls, usage: AIUsage, *, text: str = "", usage_id: int | None = None) -> AIResult:
+        """The result a stored usage row describes (engine, model, prompt, tokens, cost), for
+        recording later what became of that output on a record's history."""
+        return cls(
+            text=text,
+            engine=usage.engine,
+            provider=usage.provider,
+            model=usage.model,
+            feature=usage.feature,
+            prompt_key=usage.prompt_key,
+            prompt_version=usage.prompt_version,
+            tokens_in=usage.tokens_in,
+            tokens_out=usage.tokens_out,
+            cost_usd=usage.cost_usd,
+            latency_ms=usage.latency_ms,
+            usage_id=usage_id,
+        )
+
 
 @dataclass
 class _Plan:
@@ -116,8 +135,18 @@ def _plan(*, feature: str, user: Any, state: CallState | None = None) -> _Plan:
 
 
 def _prepare(
-    *, feature, prompt_key, variables, user, record, mode, schema, max_tokens
+    feature: str,
+    variables: Mapping[str, Any],
+    prompt_key: str | None,
+    user: Any,
+    record: Any,
+    max_tokens: int | None,
+    *,
+    mode: str,
+    schema: type[BaseModel] | None = None,
 ) -> tuple[_Call, _Plan]:
+    """Render the prompt and plan the chain; the public calls pass their own arguments in
+    their signature's order (feature, variables, prompt_key, user, record, max_tokens)."""
     key = prompt_key or feature
     prompt_spec(key)  # an unknown prompt fails before any query
     state = call_state()
@@ -356,16 +385,7 @@ def ai_complete(
     max_tokens: int | None = None,
 ) -> AIResult:
     """Plain text from the best available engine (`result.text`, labelled `result.engine`)."""
-    call, plan = _prepare(
-        feature=feature,
-        prompt_key=prompt_key,
-        variables=variables,
-        user=user,
-        record=record,
-        mode="complete",
-        schema=None,
-        max_tokens=max_tokens,
-    )
+    call, plan = _prepare(feature, variables, prompt_key, user, record, max_tokens, mode="complete")
     return _run(call, plan)
 
 
@@ -382,14 +402,7 @@ def ai_structured(
     """`result.data`: a dict validated against `schema`. An invalid answer is retried once
     with the validation errors, then the built-in engine answers."""
     call, plan = _prepare(
-        feature=feature,
-        prompt_key=prompt_key,
-        variables=variables,
-        user=user,
-        record=record,
-        mode="structured",
-        schema=schema,
-        max_tokens=max_tokens,
+        feature, variables, prompt_key, user, record, max_tokens, mode="structured", schema=schema
     )
     return _run(call, plan)
 
@@ -475,14 +488,5 @@ def ai_stream(
 ) -> AIStream:
     """Text chunks as the engine writes them. The prompt is checked now (a bad variable raises
     here, not mid-iteration); the provider is called on first iteration."""
-    call, plan = _prepare(
-        feature=feature,
-        prompt_key=prompt_key,
-        variables=variables,
-        user=user,
-        record=record,
-        mode="stream",
-        schema=None,
-        max_tokens=max_tokens,
-    )
+    call, plan = _prepare(feature, variables, prompt_key, user, record, max_tokens, mode="stream")
     return AIStream(call, plan)

@@ -311,19 +311,8 @@ def _audit_task(*, insight: ActivityInsight, task: Task, actor) -> None:
     usage = AIUsage.objects.filter(pk=insight.usage_id).first()
     if usage is None:
         return
-    result = AIResult(
-        text="",
-        engine=usage.engine,
-        provider=usage.provider,
-        model=usage.model,
-        feature=usage.feature,
-        prompt_key=usage.prompt_key,
-        prompt_version=usage.prompt_version,
-        tokens_in=usage.tokens_in,
-        tokens_out=usage.tokens_out,
-        cost_usd=usage.cost_usd,
-        usage_id=None,  # the usage row stays linked to the activity it analysed
-    )
+    # usage_id stays None: the usage row stays linked to the activity it analysed
+    result = AIResult.of_usage(usage)
     event = ai_output_record(result=result, record=task, action="insight_task", actor=actor)
     event.new_value = {**(event.new_value or {}), "usage_id": usage.pk}
     event.save(update_fields=["new_value"])

@@ -352,20 +352,7 @@ def _usage_for(*, usage_id: Any, user: Any) -> tuple[AIUsage, Any]:
 
 
 def _result_of(usage: AIUsage, text: str) -> AIResult:
-    return AIResult(
-        text=text,
-        engine=usage.engine,
-        provider=usage.provider,
-        model=usage.model,
-        feature=usage.feature,
-        prompt_key=usage.prompt_key,
-        prompt_version=usage.prompt_version,
-        tokens_in=usage.tokens_in,
-        tokens_out=usage.tokens_out,
-        cost_usd=usage.cost_usd,
-        latency_ms=usage.latency_ms,
-        usage_id=usage.pk,
-    )
+    return AIResult.of_usage(usage, text=text, usage_id=usage.pk)
 
 
 @dataclass(frozen=True)
