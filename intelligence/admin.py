@@ -39,17 +39,18 @@ def problems_alert(request: HttpRequest) -> None:
         )
 
 
-def _importance_rows(raw) -> list[tuple[str, object]]:
-    """(feature, weight) rows whatever shape a kind's trainer stored them in."""
+def _importance_rows(raw) -> list[tuple[str, object, object]]:
+    """(feature, weight, the tree corrections' share or "") rows whatever shape a kind's
+    trainer stored them in."""
     rows = []
     for item in (raw or [])[:25]:
         if isinstance(item, dict):
             name = item.get("feature") or item.get("name") or item.get("label") or "?"
             weight = next((item[k] for k in ("coefficient", "importance", "weight") if k in item),
                           "")  # fmt: skip
-            rows.append((str(name), weight))
+            rows.append((str(name), weight, item.get("corrections", "")))
         elif isinstance(item, list | tuple) and len(item) == 2:
-            rows.append((str(item[0]), item[1]))
+            rows.append((str(item[0]), item[1], ""))
     return rows
 
 

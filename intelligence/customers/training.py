@@ -148,5 +148,6 @@ def train(
         "excluded_as_constant": constant,
         "high_band": HIGH_BAND,
     })  # fmt: skip
-    importance = lead_training.Explainer.build(spec, model, X).importance()
+    explainer = lead_training.Explainer.build(spec, model, X)
+    importance = lead_training.feature_importance(spec, model, explainer, X)
     return TrainedChurn(spec, model, metrics, importance)

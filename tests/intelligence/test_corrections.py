@@ -115,3 +115,35 @@ def test_stability_needs_two_stretches_with_both_outcomes():
     y[-40:] = 1  # only the newest stretch has conversions: no stability can be measured
     for blocks in (4, 8):
         assert np.array_equal(corrections._stability(X, y, blocks, 1.0), np.ones(2))
+
+
+def test_importance_ranks_whole_features_including_the_corrections_share():
+    """A category's levels count as one feature; a bump only trees can follow still ranks
+    above noise; a constant column is left out."""
+    from intelligence import training
+    from intelligence.features import FeatureSpec
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    trend, bump, noise = rng.normal(size=(3, n))
+    plan = rng.choice(["gold", "silver", "bronze"], size=n)
+    logit = -1.0 + 0.9 * trend + np.where(np.abs(bump) < 0.5, 1.6, -0.5)
+    logit += np.select([plan == "gold", plan == "bronze"], [1.2, -1.2], 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    spec = FeatureSpec(numeric=("trend", "bump", "noise", "constant"), categorical=("plan",),
+                       labels={"trend": "Trend", "bump": "Bump", "noise": "Noise",
+                               "constant": "Constant", "plan": "Plan"})  # fmt: skip
+    X = np.empty((n, 5), dtype=object)
+    X[:, 0], X[:, 1], X[:, 2], X[:, 3], X[:, 4] = trend, bump, noise, 7.0, plan
+    model = training.fit(spec, X, y)
+    explainer = training.Explainer.build(spec, model, X)
+    rows = training.feature_importance(spec, model, explainer, X)
+    by_name = {row["feature"]: row for row in rows}
+    names = [row["feature"] for row in rows]
+    assert names.count("Plan") == 1 and "Constant" not in by_name
+    assert names.index("Noise") == len(names) - 1  # every real effect ranks above noise
+    assert by_name["Bump"]["corrections"] > by_name["Bump"]["linear"]  # only trees see it
+    assert by_name["Trend"]["linear"] > by_name["Trend"]["corrections"]
+    for row in rows:  # the whole is at most the sum of its parts
+        assert row["importance"] <= row["linear"] + row["corrections"] + 1e-4
+    assert training.feature_importance(spec, model, explainer, X[:0]) == explainer.importance()

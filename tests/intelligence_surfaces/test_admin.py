@@ -33,7 +33,10 @@ def versions(alpha):
             payload={"n": 1},
             rows_used=250,
             metrics=METRICS,
-            feature_importance=[{"feature": "Source: referral", "coefficient": 1.25}],
+            feature_importance=[
+                {"feature": "Source: referral", "coefficient": 1.25},  # an older version's shape
+                {"feature": "Age", "importance": 0.4321, "linear": 0.1, "corrections": 0.3456},
+            ],
         )
         v2 = model_version_store(
             kind="lead_score", payload={"n": 2}, rows_used=300, metrics={**METRICS, "auc": 0.83}
@@ -72,6 +75,7 @@ def test_the_model_list_and_card_show_metrics_never_the_artifact(alpha, versions
         "0.0-0.1",
         "Source: referral",
         "1.25",
+        "<td>Age</td><td>0.4321</td><td>0.3456</td>",
         "Trained v1",
         "Activate this version",
     ):
