@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from crm.team import views as team_views
-from crm.team.forms import TeamPasswordResetForm
+from crm.team.forms import TeamPasswordResetForm, ThrottledAuthenticationForm
 from crm.tenancy import views as tenancy_views
 from crm.tenancy.admin_sites import workspace_admin
 
@@ -19,6 +19,13 @@ urlpatterns = [
     path("imports/", include("crm.imports.web_urls")),  # the import wizard
     path("notifications/", include("crm.notifications.urls")),
     path("", include("intelligence.urls_web")),  # /forecast/, /ai/, …
+    # Before Django's auth URLs: sign-in counts failures and refuses a throttled name or
+    # address (crm/team/login_throttle.py).
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(form_class=ThrottledAuthenticationForm),
+        name="login",
+    ),
     # Before Django's auth URLs: invited members (no password yet) must be able to reset.
     path(
         "accounts/password_reset/",

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core import serializers
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -99,6 +100,13 @@ def _back_to_public_schema() -> Iterator[None]:
     yield
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _no_sign_in_lockouts_carried_over() -> Iterator[None]:
+    """Failed sign-ins of one test must not count against the next (config/settings/test.py)."""
+    yield
+    caches[settings.LOGIN_THROTTLE_CACHE].clear()
 
 
 # --- transactional tests: keep the session's workspaces through the flush ---------------------

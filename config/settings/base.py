@@ -219,6 +219,13 @@ HEARTBEAT_STALE_AFTER_SECONDS = env.int("LODESTAR_HEARTBEAT_STALE_AFTER", defaul
 AUTH_USER_MODEL = "team.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
+# Sign-in throttling (crm/team/login_throttle.py): failures before a lockout, per name from
+# one address, per address, per name from anywhere; and how long a lockout lasts.
+LOGIN_FAILURE_LIMIT = env.int("LODESTAR_LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LODESTAR_LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+LOGIN_NAME_FAILURE_LIMIT = env.int("LODESTAR_LOGIN_NAME_FAILURE_LIMIT", default=100)
+LOGIN_LOCKOUT_SECONDS = env.int("LODESTAR_LOGIN_LOCKOUT_SECONDS", default=900)
+LOGIN_THROTTLE_CACHE = "default"  # shared by every web process, so limits hold across them
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

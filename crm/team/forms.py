@@ -3,8 +3,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 
+from . import login_throttle
 from .models import User
 from .selectors import user_list_active_by_email
 
@@ -24,3 +27,29 @@ class TeamPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[User]:
         return (u for u in user_list_active_by_email(email=email) if _same_email(email, u.email))
+
+
+class ThrottledLoginMixin:
+    """Sign-in forms that refuse a throttled name or address before checking the password
+    and count each failure (crm/team/login_throttle.py)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = login_throttle.client_address(self.request)
+        login_throttle.login_attempt_check(username=username, address=address)
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_login":
+                login_throttle.login_failure_record(username=username, address=address)
+            raise
+        login_throttle.login_success_clear(username=username, address=address)
+        return cleaned
+
+
+class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
+    """The team's sign-in page."""
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """Both admin sites' sign-in pages."""

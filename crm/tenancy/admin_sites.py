@@ -4,11 +4,14 @@
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest
 
+from crm.team.forms import ThrottledAdminAuthenticationForm
+
 
 class WorkspaceAdminSite(AdminSite):
     site_header = "Lodestar — workspace admin"
     site_title = "Lodestar admin"
     index_title = "Run your team"
+    login_form = ThrottledAdminAuthenticationForm
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)
@@ -22,6 +25,7 @@ class PlatformAdminSite(AdminSite):
     site_header = "Lodestar — platform operators"
     site_title = "Lodestar platform"
     index_title = "Workspaces and platform jobs"
+    login_form = ThrottledAdminAuthenticationForm
 
 
 workspace_admin = WorkspaceAdminSite(name="workspace_admin")
