@@ -103,10 +103,10 @@ def _back_to_public_schema() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _no_sign_in_lockouts_carried_over() -> Iterator[None]:
-    """Failed sign-ins of one test must not count against the next (config/settings/test.py)."""
+def _no_throttle_counts_carried_over() -> Iterator[None]:
+    """Throttled attempts of one test must not count against the next (config/settings/test.py)."""
     yield
-    caches[settings.LOGIN_THROTTLE_CACHE].clear()
+    caches[settings.THROTTLE_CACHE].clear()
 
 
 # --- transactional tests: keep the session's workspaces through the flush ---------------------

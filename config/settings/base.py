@@ -230,7 +230,12 @@ LOGIN_FAILURE_LIMIT = env.int("LODESTAR_LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LODESTAR_LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
 LOGIN_NAME_FAILURE_LIMIT = env.int("LODESTAR_LOGIN_NAME_FAILURE_LIMIT", default=100)
 LOGIN_LOCKOUT_SECONDS = env.int("LODESTAR_LOGIN_LOCKOUT_SECONDS", default=900)
-LOGIN_THROTTLE_CACHE = "default"  # shared by every web process, so limits hold across them
+# At most 3 reset mails an hour to one email, 10 requested from one address; and at most this
+# many self-service sign-ups an hour from one address.
+PASSWORD_RESET_EMAIL_LIMIT = env.int("LODESTAR_PASSWORD_RESET_EMAIL_LIMIT", default=3)
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("LODESTAR_PASSWORD_RESET_ADDRESS_LIMIT", default=10)
+SIGNUP_LIMIT_PER_HOUR = env.int("LODESTAR_SIGNUP_LIMIT_PER_HOUR", default=5)
+THROTTLE_CACHE = "default"  # shared by every web process, so limits hold across them
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,10 +17,11 @@ CACHES["default"]["KEY_PREFIX"] = REDIS_PREFIX  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = REDIS_PREFIX  # noqa: F405
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:"}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
-# Sign-in failures are counted per test process and cleared after each test (root conftest),
-# so one test's failed sign-ins never lock out another's, nor a later run's.
-CACHES["login_throttle"] = {  # noqa: F405
+# Throttled attempts (sign-in, reset mail, sign-up) are counted per test process and cleared
+# after each test (root conftest), so one test's attempts never count against another's, nor
+# against a later run's.
+CACHES["throttle"] = {  # noqa: F405
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "KEY_FUNCTION": "django_tenants.cache.make_key",
 }
-LOGIN_THROTTLE_CACHE = "login_throttle"
+THROTTLE_CACHE = "throttle"

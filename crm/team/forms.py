@@ -7,6 +7,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
+from crm.throttle import client_address
+
 from . import login_throttle
 from .models import User
 from .selectors import user_list_active_by_email
@@ -28,6 +30,12 @@ class TeamPasswordResetForm(PasswordResetForm):
     def get_users(self, email: str) -> Iterator[User]:
         return (u for u in user_list_active_by_email(email=email) if _same_email(email, u.email))
 
+    def save(self, *args, request=None, **kwargs) -> None:
+        # Past the hourly limit nothing is sent, and the page says what it always says.
+        email, address = self.cleaned_data["email"], client_address(request)
+        if login_throttle.password_reset_allow(email=email, address=address):
+            super().save(*args, request=request, **kwargs)
+
 
 class ThrottledLoginMixin:
     """Sign-in forms that refuse a throttled name or address before checking the password
@@ -35,7 +43,7 @@ class ThrottledLoginMixin:
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        address = login_throttle.client_address(self.request)
+        address = client_address(self.request)
         login_throttle.login_attempt_check(username=username, address=address)
         try:
             cleaned = super().clean()

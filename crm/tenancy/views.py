@@ -4,9 +4,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crm.throttle import client_address
+
 from .forms import SignupForm
 from .health import health_report
 from .services import WorkspaceError, workspace_create
+from .signup_throttle import REFUSAL, signup_attempt_allow
 
 # The service names its inputs; the form calls two of them differently.
 _FORM_FIELD_FOR = {"owner_password": "password"}
@@ -33,6 +36,9 @@ def landing(request: HttpRequest) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not signup_attempt_allow(address=client_address(request)):
+            form.add_error(None, REFUSAL)
+            return render(request, "tenancy/signup.html", {"form": form}, status=429)
         data = form.cleaned_data
         try:
             provisioned = workspace_create(

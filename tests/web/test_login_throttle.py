@@ -94,7 +94,7 @@ def test_a_lockout_ends(alpha, monkeypatch):
     for _ in range(LIMIT):
         _login(client, "rep@alpha.test", "guess")
     assert LOCKED in _login(client, "rep@alpha.test", PASSWORD).content
-    caches["login_throttle"].clear()  # what the cache's expiry does after 15 minutes
+    caches["throttle"].clear()  # what the cache's expiry does after 15 minutes
     assert _login(client, "rep@alpha.test", PASSWORD).status_code == 302
 
 
@@ -105,3 +105,34 @@ def test_odd_names_are_counted_without_error(username):
     with pytest.raises(login_throttle.ValidationError) as refused:
         login_throttle.login_attempt_check(username=username, address="203.0.113.16")
     assert refused.value.code == "throttled"
+
+
+def _reset(client: Client, email: str):
+    return client.post("/accounts/password_reset/", {"email": email}, follow=True)
+
+
+def test_reset_mail_is_capped_per_email_and_the_page_never_says(alpha, mailoutbox):
+    alpha.make_user(email="rep@alpha.test")
+    for n in range(4):  # the fourth request within the hour sends nothing
+        page = _reset(_from(alpha, f"203.0.113.{20 + n}"), "Rep@Alpha.test")
+        assert page.status_code == 200 and page.redirect_chain[-1][0].endswith("/done/")
+    assert len(mailoutbox) == 3
+
+
+def test_reset_mail_is_capped_per_address(alpha, mailoutbox):
+    for n in range(12):
+        alpha.make_user(email=f"rep{n}@alpha.test")
+    flooder = _from(alpha, "203.0.113.30")
+    for n in range(12):
+        assert _reset(flooder, f"rep{n}@alpha.test").status_code == 200
+    assert len(mailoutbox) == 10
+
+
+def test_reset_mail_caps_are_per_workspace(alpha, beta, mailoutbox):
+    alpha.make_user(email="shared@example.test")
+    beta.make_user(email="shared@example.test")
+    for _ in range(3):
+        _reset(_from(alpha, "203.0.113.31"), "shared@example.test")
+    _reset(_from(beta, "203.0.113.31"), "shared@example.test")
+    assert len(mailoutbox) == 4
+    assert beta.host in mailoutbox[-1].body

@@ -286,3 +286,24 @@ def test_unknown_path_on_public_site_is_friendly_404(public_client):
     response = public_client.get("/accounts/login/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_signups_from_one_address_are_capped_per_hour(public_client, settings):
+    settings.SIGNUP_LIMIT_PER_HOUR = 1
+    client = Client(HTTP_HOST=public_client.defaults["HTTP_HOST"], REMOTE_ADDR="203.0.113.40")
+    assert client.post("/signup/", SIGNUP).status_code == 302
+    second = SIGNUP | {"slug": "delta", "name": "Delta", "owner_email": "d@delta.test"}
+    refused = client.post("/signup/", second)
+    assert refused.status_code == 429
+    assert b"Too many sign-ups from your network" in refused.content
+    assert b'value="Delta"' in refused.content  # what was typed is kept
+    assert not Workspace.objects.filter(slug="delta").exists()
+    assert not schema_exists("ws_delta")
+
+
+def test_the_signup_cap_counts_each_address_on_its_own(settings):
+    from crm.tenancy.signup_throttle import signup_attempt_allow
+
+    settings.SIGNUP_LIMIT_PER_HOUR = 2
+    assert [signup_attempt_allow(address="203.0.113.41") for _ in range(3)] == [True, True, False]
+    assert signup_attempt_allow(address="203.0.113.42")
