@@ -75,9 +75,41 @@ def matrix(spec: FeatureSpec, rows: list[dict]) -> np.ndarray:
     return np.array([[row.get(c) for c in spec.columns] for row in rows], dtype=object)
 
 
+class AverageUnseenOneHotEncoder(OneHotEncoder):
+    """One-hot encoding in which a value never seen in training (a new month, a new industry)
+    reads as the training average of its feature's columns instead of all zeros. All zeros
+    would score it like whichever level the fit happened to centre at zero, and explain it as
+    "not level X"; the average scores it like an average lead on that feature and adds
+    nothing to the explanation, which is all the model knows about it."""
+
+    def __init__(self, *, min_frequency: int | None = None):
+        super().__init__(handle_unknown="ignore", min_frequency=min_frequency,
+                         sparse_output=False)  # fmt: skip
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        self.average_ = np.asarray(super().transform(X), dtype=float).mean(axis=0)
+        return self
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X, y).transform(X)
+
+    def transform(self, X):
+        out = np.asarray(super().transform(X), dtype=float)
+        offset = 0
+        for width in self._n_features_outs:
+            block = slice(offset, offset + width)
+            unseen = ~out[:, block].any(axis=1)
+            if unseen.any():
+                out[unseen, block] = self.average_[block]
+            offset += width
+        return out
+
+
 def build_preprocessor(spec: FeatureSpec, *, min_frequency: int = 5) -> ColumnTransformer:
-    """Numbers imputed (median) and standardised, categories one-hot (unseen ignored, rare
-    values grouped); shared by every model kind so they read features the same way."""
+    """Numbers imputed (median) and standardised, categories one-hot (rare values grouped,
+    unseen ones read as the average: AverageUnseenOneHotEncoder); shared by every model kind
+    so they read features the same way."""
     n_num = len(spec.numeric)
     numeric = Pipeline([
         ("float", FunctionTransformer(_to_float, feature_names_out="one-to-one")),
@@ -86,7 +118,7 @@ def build_preprocessor(spec: FeatureSpec, *, min_frequency: int = 5) -> ColumnTr
     ])  # fmt: skip
     categorical = Pipeline([
         ("text", FunctionTransformer(_to_text, feature_names_out="one-to-one")),
-        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=min_frequency)),
+        ("onehot", AverageUnseenOneHotEncoder(min_frequency=min_frequency)),
     ])  # fmt: skip
     return ColumnTransformer(
         [("num", numeric, list(range(n_num))),
@@ -184,8 +216,7 @@ def feature_importance(
     credit = parts(transformed)[1] if parts else None
     if credit is None:
         credit = np.zeros_like(linear)
-    to_input = np.zeros((len(explainer.source), len(spec.columns)))
-    to_input[np.arange(len(explainer.source)), explainer.source] = 1.0
+    to_input = explainer.to_input(len(spec.columns))
     linear_in, credit_in = linear @ to_input, credit @ to_input
     total = np.abs(linear_in + credit_in).mean(axis=0)
     linear_part, credit_part = np.abs(linear_in).mean(axis=0), np.abs(credit_in).mean(axis=0)
@@ -227,6 +258,7 @@ class Explainer:
     source: np.ndarray  # transformed column → input column index
     numeric: np.ndarray  # bool per transformed column
     texts: list[str]  # label for categories ("Job: retired"), column label for numbers
+    input_labels: list[str] | None = None  # per input column (None: pickled before it existed)
 
     @classmethod
     def build(cls, spec: FeatureSpec, model, X: np.ndarray | None = None) -> Explainer:
@@ -249,7 +281,8 @@ class Explainer:
             if X is not None and len(X) else np.zeros(len(coef))
         )  # fmt: skip
         return cls(coef=coef, baseline=baseline, source=np.array(source),
-                   numeric=np.array(numeric, dtype=bool), texts=texts)  # fmt: skip
+                   numeric=np.array(numeric, dtype=bool), texts=texts,
+                   input_labels=[spec.labels.get(c, c) for c in spec.columns])  # fmt: skip
 
     def importance(self, n: int = 25) -> list[dict]:
         """The largest coefficients per model column (without rows to measure on)."""
@@ -271,15 +304,33 @@ class Explainer:
         level = "high" if value > self.baseline[j] else "low"
         return f"{self.texts[j]} {level} ({raw:g})"
 
+    def to_input(self, inputs: int) -> np.ndarray:
+        """(model columns, input columns): 1 where a model column comes from the input column,
+        so `per_column @ to_input` sums a category's one-hot columns into one figure."""
+        mapping = np.zeros((len(self.source), inputs))
+        mapping[np.arange(len(self.source)), self.source] = 1.0
+        return mapping
+
+    def _input_label(self, c: int, j: int) -> str:
+        # `input_labels` is absent from explainers pickled before it existed: their category
+        # texts read "Label: value", so the label is what precedes the last ": ".
+        if self.input_labels is not None:
+            return self.input_labels[c]
+        return self.texts[j].rsplit(": ", 1)[0]
+
     def factors(
         self, X: np.ndarray, transformed: np.ndarray, credit: np.ndarray | None = None
     ) -> list[list[dict]]:
         """Per row: top TOP_FACTORS positive then top TOP_FACTORS negative contributions, in
-        words; `credit` adds the tree corrections' share per column. Picking and ordering them
-        is array work; only the chosen ones become text."""
-        contributions = self.contributions(transformed)
+        words, one per input feature: a category's one-hot columns are summed, which is the
+        effect of the lead's own value against the average lead, and named by that value
+        ("Job: retired"), never by a level the lead does not have. `credit` adds the tree
+        corrections' share per column. Picking and ordering them is array work; only the
+        chosen ones become text."""
+        per_column = self.contributions(transformed)
         if credit is not None:
-            contributions = contributions + credit
+            per_column = per_column + credit
+        contributions = per_column @ self.to_input(X.shape[1])
         k = min(TOP_FACTORS, contributions.shape[1])
         if k == 0:
             return [[] for _ in range(len(X))]
@@ -292,18 +343,25 @@ class Explainer:
             picked.append((np.take_along_axis(cols, order, axis=1).tolist(), vals.tolist(),
                            np.round(vals, 2).tolist()))  # fmt: skip
         (pos_cols, pos_vals, pos_shown), (neg_cols, neg_vals, neg_shown) = picked
-        numeric, texts, source = self.numeric.tolist(), self.texts, self.source.tolist()
+        first = {}  # input column → its first model column
+        for j, c in enumerate(self.source.tolist()):
+            first.setdefault(c, j)
+        numeric = self.numeric.tolist()
         out = []
         for i in range(len(X)):
             factors = []
             for cols, vals, shown, sign in ((pos_cols, pos_vals, pos_shown, 1),
                                             (neg_cols, neg_vals, neg_shown, -1)):  # fmt: skip
-                for j, c, weight in zip(cols[i], vals[i], shown[i], strict=True):
-                    if sign * c < MIN_FACTOR_WEIGHT:
+                for c, value, weight in zip(cols[i], vals[i], shown[i], strict=True):
+                    if sign * value < MIN_FACTOR_WEIGHT:
                         break  # sorted: the rest are smaller
-                    label = (
-                        self.text(j, X[i, source[j]], transformed[i, j]) if numeric[j] else texts[j]
-                    )
+                    j = first[c]
+                    if numeric[j]:
+                        label = self.text(j, X[i, c], transformed[i, j])
+                    else:
+                        raw = X[i, c]
+                        shown_value = _nice_category(MISSING if raw is None else str(raw))
+                        label = f"{self._input_label(c, j)}: {shown_value}"
                     factors.append({"label": label, "weight": weight})
             out.append(factors)
         return out
@@ -339,6 +397,9 @@ class FastPrep:
     scale: np.ndarray
     width: int
     onehot: list[dict[str, int]]  # per category column: value → transformed column
+    # per category column: its block of transformed columns and what an unseen value reads as
+    # there (AverageUnseenOneHotEncoder); None for encoders fitted before it (all zeros)
+    unseen: list[tuple[slice, np.ndarray] | None]
 
     @classmethod
     def of(cls, prep) -> FastPrep | None:
@@ -351,16 +412,22 @@ class FastPrep:
             n_num = len(num_cols)
             if num_cols != list(range(n_num)) or encoder.drop is not None:
                 return None
-            onehot, offset = [], n_num
+            average = getattr(encoder, "average_", None)
+            onehot, unseen, offset = [], [], n_num
             for k, categories in enumerate(encoder.categories_):
                 mapping = encoder._default_to_infrequent_mappings[k]
                 onehot.append({str(c): offset + int(i if mapping is None else mapping[i])
                                for i, c in enumerate(categories)})  # fmt: skip
-                offset += encoder._n_features_outs[k]
+                width = encoder._n_features_outs[k]
+                block = slice(offset - n_num, offset - n_num + width)
+                unseen.append(None if average is None
+                              else (slice(offset, offset + width), average[block]))  # fmt: skip
+                offset += width
             if cat_cols != list(range(n_num, n_num + len(onehot))):
                 return None
             return cls(n_num=n_num, fill=impute.statistics_, mean=scaler.mean_,
-                       scale=scaler.scale_, width=offset, onehot=onehot)  # fmt: skip
+                       scale=scaler.scale_, width=offset, onehot=onehot,
+                       unseen=unseen)  # fmt: skip
         except (AttributeError, KeyError, TypeError, ValueError, IndexError):
             return None
 
@@ -375,8 +442,11 @@ class FastPrep:
                  for v in X[:, self.n_num + k].tolist()),
                 dtype=np.int64, count=len(X),
             )  # fmt: skip
-            rows = np.flatnonzero(found >= 0)  # unseen values add nothing (handle_unknown)
+            rows = np.flatnonzero(found >= 0)
             out[rows, found[rows]] = 1.0
+            if self.unseen[k] is not None and len(rows) < len(X):
+                block, average = self.unseen[k]
+                out[found < 0, block] = average
         return out
 
 

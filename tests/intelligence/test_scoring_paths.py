@@ -181,3 +181,74 @@ def test_versions_trained_before_the_corrections_still_score():
     expected = old.predict_proba(X[:3])[:, 1]
     assert np.allclose([s.probability for s in scored], expected, atol=1e-6)
     assert all(s.factors for s in scored)
+
+
+def _plan_model():
+    """A model where the plan drives conversion: gold converts, bronze does not."""
+    import numpy as np
+
+    from intelligence import training
+    from intelligence.features import FeatureSpec
+
+    spec = FeatureSpec(numeric=("visits",), categorical=("plan",),
+                       labels={"visits": "Visits", "plan": "Plan"})  # fmt: skip
+    rng = np.random.default_rng(5)
+    plans = rng.choice(["gold", "silver", "bronze"], size=600, p=[0.2, 0.5, 0.3])
+    visits = rng.poisson(3, size=600).astype(float)
+    logit = 0.3 * (visits - 3) + np.select([plans == "gold", plans == "bronze"], [2.0, -2.0], 0)
+    y = (rng.random(600) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = np.empty((600, 2), dtype=object)
+    X[:, 0], X[:, 1] = visits, plans
+    model = training.fit(spec, X, y)
+    return spec, model, X, training.Explainer.build(spec, model, X)
+
+
+def test_a_category_factor_names_the_leads_own_value():
+    import numpy as np
+
+    from intelligence import training
+
+    spec, model, _, explainer = _plan_model()
+    leads = np.array([[3.0, "silver"], [3.0, "bronze"], [3.0, "gold"]], dtype=object)
+    silver, bronze, gold = training.predict_matrix(spec, model, leads, "m", explainer=explainer)
+    plan_factors = [[f for f in s.factors if f["label"].startswith("Plan")]
+                    for s in (silver, bronze, gold)]  # fmt: skip
+    # One factor per feature, named by the lead's value (never "Plan: gold" for a silver lead).
+    assert [[f["label"] for f in fs] for fs in plan_factors[1:]] == [
+        ["Plan: bronze"],
+        ["Plan: gold"],
+    ]
+    assert plan_factors[1][0]["weight"] < 0 < plan_factors[2][0]["weight"]
+    assert all(f["label"] == "Plan: silver" for f in plan_factors[0])
+
+
+def test_an_unseen_category_scores_like_an_average_lead_on_it_and_explains_nothing():
+    import numpy as np
+
+    from intelligence import training
+
+    spec, model, X, explainer = _plan_model()
+    prep = model.named_steps["prep"]
+    seen = np.asarray(prep.transform(X), dtype=float)
+    lead = np.array([[3.0, "platinum"]], dtype=object)  # a plan added after training
+    for transformed in (np.asarray(prep.transform(lead), dtype=float),
+                        training.fast_prep(prep).transform(lead)):  # fmt: skip
+        assert np.allclose(transformed[0, 1:], seen[:, 1:].mean(axis=0))
+    (scored,) = training.predict_matrix(spec, model, lead, "m", explainer=explainer)
+    assert not [f for f in scored.factors if f["label"].startswith("Plan")]
+
+
+def test_encoders_fitted_before_the_average_still_read_unseen_values_as_zeros():
+    import numpy as np
+    from sklearn.preprocessing import OneHotEncoder
+
+    from intelligence import training
+
+    spec, _, X, _ = _plan_model()
+    prep = training.build_preprocessor(spec)
+    prep.set_params(cat__onehot=OneHotEncoder(handle_unknown="ignore", min_frequency=5))
+    prep.fit(X)
+    lead = np.array([[3.0, "platinum"], [2.0, "gold"]], dtype=object)
+    fast = training.fast_prep(prep).transform(lead)
+    assert np.allclose(fast, np.asarray(prep.transform(lead), dtype=float))
+    assert not fast[0, 1:].any()
