@@ -80,7 +80,9 @@ class Corrections:
         for t in range(trees):
             p = expit(margin)
             gradient, hessian = y - p, np.maximum(p * (1 - p), 1e-6)
-            tree = DecisionTreeRegressor(max_depth=DEPTH, min_samples_leaf=min_leaf)
+            # A fixed seed: scikit-learn breaks ties between equally good splits at random, and
+            # the same history must give the same model (and the same metrics) every time.
+            tree = DecisionTreeRegressor(max_depth=DEPTH, min_samples_leaf=min_leaf, random_state=0)
             tree.fit(T32, gradient / hessian, sample_weight=hessian)
             # Newton step per node (every node, not only leaves: the explanation credits the
             # move from a node to its child), from the rows that pass through it.
