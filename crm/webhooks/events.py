@@ -13,6 +13,9 @@ EVENT_SUBJECTS: dict[str, tuple[str, str]] = {
     "deal.lost": ("deal_id", "deal"),
     "contact.created": ("contact_id", "contact"),
     "contact.updated": ("contact_id", "contact"),
+    # A CSV import announces itself once, with its counts, instead of one lead.created or
+    # contact.created per row (thousands of deliveries for one upload).
+    "import.completed": ("job_id", "import"),
 }
 WEBHOOK_EVENTS: tuple[str, ...] = tuple(EVENT_SUBJECTS)
 # Only sent by the "send test event" action; never published by the CRM itself.

@@ -101,11 +101,33 @@ def contact_data(contact_id: int) -> dict[str, Any] | None:
     }
 
 
+def import_data(job_id: int) -> dict[str, Any] | None:
+    from crm.imports.models import ImportJob
+
+    job = ImportJob.objects.filter(pk=job_id).defer("content").first()
+    if job is None:
+        return None
+    return {
+        "id": job.pk,
+        "file_name": job.file_name,
+        "target": job.target,
+        "status": job.status,
+        "rows": job.total_rows,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "skipped": job.skipped_count,
+        "errors": job.error_count,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "url": f"/api/v1/imports/{job.pk}/",  # the job, and its error report, through the API
+    }
+
+
 def _user(user) -> dict[str, Any] | None:
     return None if user is None else {"id": user.pk, "email": user.email, "name": str(user)}
 
 
-_BUILDERS = {"lead": lead_data, "deal": deal_data, "contact": contact_data}
+_BUILDERS = {"lead": lead_data, "deal": deal_data, "contact": contact_data, "import": import_data}
 
 
 def event_payload(
@@ -117,8 +139,8 @@ def event_payload(
     if record is None:
         return None
     # What changed, as the publisher told it (from/to status or stage, new owner), minus ids
-    # that are already in the record.
-    changes = {k: v for k, v in payload.items() if k not in (key, "actor_id")}
+    # and fields that are already in the record.
+    changes = {k: v for k, v in payload.items() if k not in (key, "actor_id") and k not in record}
     return _plain(
         {
             "id": str(event_id),

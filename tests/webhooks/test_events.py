@@ -137,3 +137,41 @@ def test_end_to_end_through_celery_to_the_partner(
     (row,) = _deliveries(alpha)
     assert row.status == DeliveryStatus.SUCCEEDED
     assert row.payload["data"]["lead"]["id"] == lead.pk
+
+
+def _import_leads(ws: Any, content: bytes):
+    from crm.imports.services import import_job_create, import_job_run, import_job_start
+
+    with schema_context(ws.schema):
+        job = import_job_create(
+            file_name="leads.csv", content=content, target="leads",
+            mapping={"email": "contact.email", "first": "contact.first_name",
+                     "interest": "lead.interest"},
+        )  # fmt: skip
+        import_job_start(job=job)
+        return import_job_run(job_id=job.pk)
+
+
+def test_an_import_is_announced_once_with_its_counts_not_once_per_row(
+    alpha, beta, make_subscription, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from crm.imports.tasks import import_job_run_task
+
+    monkeypatch.setattr(import_job_run_task, "delay", lambda **_: None)  # the test runs it
+    per_row = make_subscription(alpha, name="Rows", events=["lead.created", "contact.created"])
+    imports = make_subscription(alpha, name="Imports", events=["import.completed"])
+    make_subscription(beta, name="Beta imports", events=["import.completed"])
+    content = (b"email,first,interest\nann@example.com,Ann,roof\nbob@example.com,Bob,solar\n"
+               b"not-an-email,Cy,roof\n")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _import_leads(alpha, content)
+
+    rows = _deliveries(alpha)
+    assert [(r.event, r.subscription_id) for r in rows] == [("import.completed", imports.pk)]
+    assert not any(r.subscription_id == per_row.pk for r in rows)
+    data = rows[0].payload["data"]["import"]
+    assert data == data | {"id": job.pk, "file_name": "leads.csv", "target": "leads",
+                           "status": "completed", "rows": 3, "created": 2, "errors": 1,
+                           "url": f"/api/v1/imports/{job.pk}/"}  # fmt: skip
+    assert data["finished_at"] and "changes" not in rows[0].payload["data"]
+    assert _deliveries(beta) == []  # beta's subscription never hears of alpha's import
