@@ -48,7 +48,9 @@ class ThrottledLoginMixin:
         try:
             cleaned = super().clean()
         except ValidationError as error:
-            if getattr(error, "code", None) == "invalid_login":
+            # Only a wrong password counts: a rep with the right one refused by the admin
+            # (not staff) is authenticated, and must not lock themselves out of the app.
+            if getattr(error, "code", None) == "invalid_login" and self.get_user() is None:
                 login_throttle.login_failure_record(username=username, address=address)
             raise
         login_throttle.login_success_clear(username=username, address=address)

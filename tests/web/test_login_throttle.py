@@ -136,3 +136,12 @@ def test_reset_mail_caps_are_per_workspace(alpha, beta, mailoutbox):
     _reset(_from(beta, "203.0.113.31"), "shared@example.test")
     assert len(mailoutbox) == 4
     assert beta.host in mailoutbox[-1].body
+
+
+def test_a_rep_refused_by_the_admin_with_the_right_password_is_not_counted(alpha):
+    alpha.make_user(email="rep@alpha.test")  # a rep: not staff, so the admin refuses them
+    client = _from(alpha, "203.0.113.17")
+    for _ in range(LIMIT + 1):
+        response = _login(client, "rep@alpha.test", PASSWORD, path="/admin/login/")
+        assert response.status_code == 200 and LOCKED not in response.content
+    assert _login(client, "rep@alpha.test", PASSWORD).status_code == 302
