@@ -252,3 +252,18 @@ def test_encoders_fitted_before_the_average_still_read_unseen_values_as_zeros():
     fast = training.fast_prep(prep).transform(lead)
     assert np.allclose(fast, np.asarray(prep.transform(lead), dtype=float))
     assert not fast[0, 1:].any()
+
+
+def test_explainers_pickled_before_input_labels_still_name_categories():
+    import pickle
+
+    import numpy as np
+
+    from intelligence import training
+
+    spec, model, _, explainer = _plan_model()
+    del explainer.__dict__["input_labels"]  # as unpickled from a version trained earlier
+    old = pickle.loads(pickle.dumps(explainer))
+    lead = np.array([[3.0, "bronze"]], dtype=object)
+    (scored,) = training.predict_matrix(spec, model, lead, "m", explainer=old)
+    assert "Plan: bronze" in [f["label"] for f in scored.factors]
