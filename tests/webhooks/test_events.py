@@ -175,3 +175,21 @@ def test_an_import_is_announced_once_with_its_counts_not_once_per_row(
                            "url": f"/api/v1/imports/{job.pk}/"}  # fmt: skip
     assert data["finished_at"] and "changes" not in rows[0].payload["data"]
     assert _deliveries(beta) == []  # beta's subscription never hears of alpha's import
+
+
+def test_a_failed_import_is_not_announced(
+    alpha, make_subscription, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from crm.imports import services as imports
+    from crm.imports.tasks import import_job_run_task
+
+    monkeypatch.setattr(import_job_run_task, "delay", lambda **_: None)
+
+    def disk_full(**_: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(imports, "commit_batch", disk_full)
+    make_subscription(alpha, events=["import.completed"])
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(OSError):
+        _import_leads(alpha, b"email,first,interest\nann@example.com,Ann,roof\n")
+    assert _deliveries(alpha) == []
