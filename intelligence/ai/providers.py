@@ -8,6 +8,7 @@ SDK clients are cached per process (building one costs an SSL context). Tests an
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -18,9 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import anthropic
 import httpx2
-import openai
 from django.conf import settings
 
 from .crypto import secret_decrypt
@@ -107,6 +106,22 @@ def clients_reset() -> None:
         _CLIENTS.clear()
 
 
+@functools.cache
+def _sdks() -> tuple[Any, Any]:
+    """(anthropic, openai), imported on first use: together they take about 2.5 s to import,
+    which every web, worker and management process would otherwise pay at start-up, and most
+    never call a provider."""
+    import anthropic
+    import openai
+
+    return anthropic, openai
+
+
+def _sdk_errors() -> tuple[type[Exception], ...]:
+    anthropic, openai = _sdks()
+    return (anthropic.APIError, openai.APIError)
+
+
 def _client(connection: ProviderConnection) -> Any:
     key = _api_key(connection)
     if key is None and connection.kind != ProviderKind.OPENAI_COMPATIBLE:
@@ -128,6 +143,7 @@ def _client(connection: ProviderConnection) -> Any:
     )
     if factory is not None:
         options["http_client"] = factory()
+    anthropic, openai = _sdks()
     if connection.kind == ProviderKind.ANTHROPIC:
         client = anthropic.Anthropic(api_key=key, **options)
     else:
@@ -140,7 +156,7 @@ def _client(connection: ProviderConnection) -> Any:
 
 def _failure(exc: Exception) -> ProviderFailure:
     """Both SDKs share the same exception names."""
-    for sdk in (anthropic, openai):
+    for sdk in _sdks():
         if isinstance(exc, sdk.APITimeoutError):
             return ProviderFailure("timeout", "The provider did not answer in time.")
         if isinstance(exc, sdk.APIConnectionError):
@@ -159,9 +175,6 @@ def _failure(exc: Exception) -> ProviderFailure:
     return ProviderFailure("error", f"{type(exc).__name__}: {exc}"[:500])
 
 
-_SDK_ERRORS = (anthropic.APIError, openai.APIError)
-
-
 class Provider:
     """One configured connection, ready to call."""
 
@@ -175,7 +188,7 @@ class Provider:
             if self.kind == ProviderKind.ANTHROPIC:
                 return self._anthropic(call)
             return self._openai(call)
-        except _SDK_ERRORS as exc:
+        except _sdk_errors() as exc:
             raise _failure(exc) from exc
 
     def stream(self, call: ProviderCall, reply: ProviderReply) -> Iterator[str]:
@@ -185,7 +198,7 @@ class Provider:
                 yield from self._anthropic_stream(call, reply)
             else:
                 yield from self._openai_stream(call, reply)
-        except _SDK_ERRORS as exc:
+        except _sdk_errors() as exc:
             raise _failure(exc) from exc
 
     # --- Anthropic ------------------------------------------------------------------------
