@@ -267,3 +267,24 @@ def test_explainers_pickled_before_input_labels_still_name_categories():
     lead = np.array([[3.0, "bronze"]], dtype=object)
     (scored,) = training.predict_matrix(spec, model, lead, "m", explainer=old)
     assert "Plan: bronze" in [f["label"] for f in scored.factors]
+
+
+def test_factor_labels_follow_each_leads_own_value_in_one_batch():
+    """Labels are cached per batch by (feature, type, value, side of the average): a batch
+    mixing values that compare equal (True and 1) or repeat still names each lead's own."""
+    import numpy as np
+
+    from intelligence import training
+
+    spec, model, _, explainer = _plan_model()
+    leads = np.array([[12.0, "gold"], [0.0, "bronze"], [12.0, "gold"], [0.0, "bronze"]],
+                     dtype=object)  # fmt: skip
+    scored = training.predict_matrix(spec, model, leads, "m", explainer=explainer)
+    labels = [{f["label"] for f in s.factors} for s in scored]
+    assert {"Plan: gold", "Visits high (12)"} <= labels[0] and labels[0] == labels[2]
+    assert {"Plan: bronze", "Visits low (0)"} <= labels[1] and labels[1] == labels[3]
+    odd = training.Explainer.build(spec, model, leads)
+    row = np.array([[1, True], [1, 1]], dtype=object)  # a mixed-up column: True then 1
+    transformed = np.zeros((2, len(odd.source)))
+    names = [f["label"] for r in odd.factors(row, transformed + 5.0) for f in r]
+    assert "Plan: True" in names and "Plan: 1" in names
