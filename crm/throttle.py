@@ -9,10 +9,11 @@ A window is fixed: it starts at the first attempt counted under the key.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 
 from django.conf import settings
 from django.core.cache import caches
+
+from crm.textfold import fold
 
 
 def throttle_cache():
@@ -33,7 +34,7 @@ def count(key: str, *, window: int) -> int:
 def fingerprint(text: str) -> str:
     """A name or email as a key part: one person however it is typed (case, Unicode form,
     spaces around it), and never stored in the clear."""
-    folded = unicodedata.normalize("NFKC", text or "").casefold().strip()
+    folded = fold(text or "").strip()
     return hashlib.sha256(folded.encode()).hexdigest()[:32]
 
 

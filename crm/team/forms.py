@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
+from crm.textfold import fold
 from crm.throttle import client_address
 
 from . import login_throttle
@@ -14,13 +14,9 @@ from .models import User
 from .selectors import user_list_active_by_email
 
 
-def _fold(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).casefold()
-
-
 def _same_email(a: str, b: str) -> bool:
     # Same comparison as Django's own form, so look-alike Unicode addresses never match.
-    return _fold(a) == _fold(b)
+    return fold(a) == fold(b)
 
 
 class TeamPasswordResetForm(PasswordResetForm):
