@@ -288,3 +288,35 @@ def test_factor_labels_follow_each_leads_own_value_in_one_batch():
     transformed = np.zeros((2, len(odd.source)))
     names = [f["label"] for r in odd.factors(row, transformed + 5.0) for f in r]
     assert "Plan: True" in names and "Plan: 1" in names
+
+
+def test_scoring_leaves_garbage_collection_as_it_found_it(monkeypatch):
+    """Explanations are built with the GC paused; it is back on afterwards, even when building
+    them fails, and left off if the caller had switched it off."""
+    import gc
+
+    import numpy as np
+    import pytest
+
+    from intelligence import training
+
+    spec, model, _, explainer = _plan_model()
+    lead = np.array([[3.0, "gold"]], dtype=object)
+    assert gc.isenabled()
+    training.predict_matrix(spec, model, lead, "m", explainer=explainer)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        training.predict_matrix(spec, model, lead, "m", explainer=explainer)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def broken(*_args, **_kwargs):
+        assert not gc.isenabled()  # paused while explanations are built
+        raise RuntimeError("explanations failed")
+
+    monkeypatch.setattr(explainer, "factors", broken)
+    with pytest.raises(RuntimeError):
+        training.predict_matrix(spec, model, lead, "m", explainer=explainer)
+    assert gc.isenabled()
